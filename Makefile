@@ -1,0 +1,54 @@
+# megapix: every command a user or CI needs. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.megapix-installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FASHION := /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+
+.PHONY: help setup data demo test test-fast sync lab readme clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements-dev.txt settings.ini setup.py
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+setup: $(STAMP) data  ## virtual environment in .venv with torch, the library and the dev tools, plus FashionMNIST
+
+data:  ## FashionMNIST from Debian's package (skipped when MEGAPIX_DATA is set or the files are there)
+	@if [ -z "$$MEGAPIX_DATA" ] && [ ! -f $(FASHION) ]; then \
+	  echo "installing Debian's dataset-fashion-mnist"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist; fi
+
+demo: setup  ## sample from every shipped model into demo/*.png and print timings
+	$(BIN)/megapix demo --out demo
+
+sync: $(STAMP)  ## fail if nbdev_export or nbdev_clean would change a tracked file
+	@before=$$(git diff -- megapix nbs | sha1sum); \
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean; \
+	after=$$(git diff -- megapix nbs | sha1sum); \
+	if [ "$$before" != "$$after" ]; then git status --short -- megapix nbs; \
+	  echo "nbdev_export/nbdev_clean changed the files above: run them and commit"; exit 1; fi
+
+test: setup sync  ## everything CI runs: all notebooks (slow cells too) and all pytest tests
+	$(BIN)/nbdev_test --flags slow --n_workers 2 --timing
+	$(BIN)/pytest -q tests
+
+test-fast: setup  ## a few minutes: notebooks without slow cells, pytest without slow tests
+	$(BIN)/nbdev_test --n_workers 2
+	$(BIN)/pytest -q -m "not slow" tests
+
+lab: setup  ## JupyterLab on the notebooks
+	$(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir nbs
+
+readme: $(STAMP)  ## README.md from nbs/index.ipynb (nbdev_readme needs Quarto, which these machines lack)
+	$(BIN)/jupyter nbconvert --execute --to markdown nbs/index.ipynb --output-dir . --output README --log-level WARN
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache _proc _docs

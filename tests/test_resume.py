@@ -1,0 +1,46 @@
+"""Kill a training run mid-way (SIGKILL, as a crash would), resume it, and check it continues exactly."""
+import csv, subprocess, sys, time
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+
+def train_cmd(out, iters=400):
+    return [sys.executable, '-m', 'megapix.cli', 'train', 'classifier', '--preset', 'tiny', '--iters', str(iters),
+            '--set', 'ckpt_every=10', '--set', 'log_every=10', '--out', str(out), '--quiet', '--device', 'cpu']
+
+
+def ckpt_step(out):
+    try: return torch.load(Path(out) / 'ckpt' / 'state.pt', weights_only=True)['step']
+    except Exception: return None
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_where_it_stopped(tmp_path):
+    run = tmp_path / 'killed'
+    p = subprocess.Popen(train_cmd(run), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while (ckpt_step(run) or 0) < 30 and time.time() < deadline and p.poll() is None: time.sleep(0.05)
+    p.kill(); p.wait()
+    stopped = ckpt_step(run)
+    assert stopped is not None and 30 <= stopped < 400, f'the run was not killed mid-way (checkpoint at {stopped})'
+
+    r = subprocess.run(train_cmd(run), capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert ckpt_step(run) == 400
+    steps = [int(row['step']) for row in csv.DictReader((run / 'log.csv').open())]
+    assert steps == list(range(10, 410, 10)), 'the log should read as one run'
+
+    straight = tmp_path / 'straight'
+    assert subprocess.run(train_cmd(straight), capture_output=True, timeout=300).returncode == 0
+    a, b = (load_file(d / 'ckpt' / 'model' / 'model.safetensors') for d in (run, straight))
+    for k in a: assert torch.equal(a[k], b[k]), f'{k} differs from an uninterrupted run'
+
+
+def test_corrupt_checkpoint_is_one_line(tmp_path):
+    (tmp_path / 'ckpt').mkdir(parents=True)
+    (tmp_path / 'ckpt' / 'state.pt').write_bytes(b'\x80not a checkpoint')
+    r = subprocess.run(train_cmd(tmp_path, iters=5), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.startswith('megapix: error: cannot resume') and r.stderr.count('\n') == 1, r.stderr
