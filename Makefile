@@ -7,7 +7,7 @@ STAMP := $(VENV)/.megapix-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FASHION := /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
 
-.PHONY: help setup data demo test test-fast sync lab readme clean
+.PHONY: help setup data demo test test-fast sync lab readme outputs clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -52,3 +52,8 @@ readme: $(STAMP)  ## README.md from nbs/index.ipynb (nbdev_readme needs Quarto, 
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache _proc _docs
+
+outputs: $(STAMP)  ## run notebooks (as nbdev_test --flags slow does) and keep their figures for the docs: make outputs NBS=nbs/10_ddpm.ipynb
+	$(BIN)/python tools/execute_notebooks.py $(or $(NBS),$(wildcard nbs/[0-9]*.ipynb) nbs/index.ipynb)
+	$(BIN)/nbdev_export
+	$(BIN)/nbdev_clean
