@@ -37,11 +37,11 @@ sync: $(STAMP)  ## fail if nbdev_export or nbdev_clean would change a tracked fi
 	  echo "nbdev_export/nbdev_clean changed the files above: run them and commit"; exit 1; fi
 
 test: setup sync  ## everything CI runs: all notebooks (slow cells too) and all pytest tests
-	$(BIN)/nbdev_test --flags slow --n_workers 2 --timing
+	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --flags slow --n_workers 2 --timing
 	$(BIN)/pytest -q tests
 
 test-fast: setup  ## a few minutes: notebooks without slow cells, pytest without slow tests
-	$(BIN)/nbdev_test --n_workers 2
+	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2
 	$(BIN)/pytest -q -m "not slow" tests
 
 lab: setup  ## JupyterLab on the notebooks

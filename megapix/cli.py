@@ -22,6 +22,7 @@ CHAPTERS = {
     'classifier': 'megapix.metrics:chapter',
     'toy-gan': 'megapix.toys:toy_gan',
     'toy-unroll': 'megapix.toys:toy_unroll',
+    'ddpm': 'megapix.ddpm:chapter',
 }
 
 def get_chapter(name: str):
@@ -75,17 +76,18 @@ def cmd_sample(a):
     if not weights: raise MegapixError(f"{ch.name} ships no weights: pass --ckpt RUN_DIR or a weights folder")
     weights = trained_weights(weights) if (Path(weights) / 'ckpt').exists() else resolve_weights(weights)
     with timer() as t: out = ch.sample(weights, n=a.n, steps=a.steps, seed=a.seed, device=a.device or 'cpu')
-    save_samples(out, a.out)
-    print(f"{a.n} samples in {t.seconds:.2f} s ({a.n / t.seconds:.1f}/s on {machine()}) -> {a.out}")
+    f = save_samples(out, a.out)
+    print(f"{a.n} samples in {t.seconds:.2f} s ({a.n / t.seconds:.1f}/s on {machine()}) -> {f}")
 
 def save_samples(x, path):
-    "Images `(n, c, h, w)` become a grid; 2-d points a scatter plot; tokens a text file."
+    "Images `(n, c, h, w)` become a grid; 2-d points a scatter plot; tokens a text file (`.txt`)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     if x.ndim == 4: return save_images(x, path)
     if x.ndim == 2 and x.is_floating_point() and x.shape[1] == 2:
         import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
         fig, ax = plt.subplots(figsize=(4, 4)); ax.scatter(*x.T, s=2, alpha=.4); ax.set_aspect('equal')
         fig.savefig(path, dpi=100, bbox_inches='tight'); plt.close(fig); return path
+    path = path.with_suffix('.txt')  # tokens are text, whatever the name asked for
     path.write_text('\n'.join(' '.join(map(str, row)) for row in x.tolist()) + '\n'); return path
 
 def cmd_eval(a):
@@ -93,9 +95,10 @@ def cmd_eval(a):
     if not ch.evaluate: raise MegapixError(f"{ch.name} has no evaluation")
     f = Path(a.out) if a.out else RESULTS / f'{ch.name}.json'
     kw = {}
-    if a.steps:
-        try: kw['steps'] = [int(s) for s in a.steps.split(',')]
-        except ValueError: raise MegapixError(f"--steps expects integers separated by commas, got {a.steps!r}") from None
+    try:
+        if a.steps: kw['steps'] = [int(s) for s in a.steps.split(',')]
+        if a.eta: kw['etas'] = [float(s) for s in a.eta.split(',')]
+    except ValueError: raise MegapixError(f"--steps and --eta expect numbers separated by commas, got {a.steps!r}, {a.eta!r}") from None
     if 'previous' in inspect.signature(ch.evaluate).parameters:  # long evaluations keep finished rows and save as they go
         kw.update(previous=json.loads(f.read_text()) if f.exists() else None, save=lambda r: write_results(ch.name, r, path=f))
     res = ch.evaluate(weights=a.ckpt or ch.weights, n=a.n, device=a.device, **kw)
@@ -162,6 +165,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument('chapter'); e.add_argument('--ckpt', help='weights to evaluate (default: the shipped ones)')
     e.add_argument('--n', type=int, default=2048, help='samples per measurement (default 2048)')
     e.add_argument('--steps', help='sampling steps to evaluate, comma-separated (default: the chapter\'s grid)')
+    e.add_argument('--eta', help='DDIM noise levels to evaluate, comma-separated (diffusion chapters; default 1.0)')
     e.add_argument('--out', help='results file (default megapix/results/CHAPTER.json)'); e.add_argument('--device')
     b = cmd('bench', cmd_bench, 'time a chapter\'s networks and samplers on this machine (no trained weights needed)')
     b.add_argument('chapter'); b.add_argument('--device')

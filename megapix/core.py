@@ -34,6 +34,8 @@ def seed_everything(seed: int):
 
 def get_device(device=None) -> torch.device:
     "`device` if given, else the first GPU when there is one, else the CPU."
+    if exists(device) and str(device).startswith('cuda') and not torch.cuda.is_available():
+        raise MegapixError(f"device {device!r} asked for, but torch sees no GPU here: use 'cpu'")
     return torch.device(device if exists(device) else ('cuda' if torch.cuda.is_available() else 'cpu'))
 
 # %% ../nbs/00_core.ipynb #2599f9b9
