@@ -4,7 +4,8 @@
 
 # %% ../nbs/09_cli.ipynb #89b59ea5
 from __future__ import annotations
-import argparse, importlib, inspect, json, shutil, sys
+import argparse, importlib, inspect, itertools, json, shutil, sys
+
 from pathlib import Path
 
 import torch
@@ -14,8 +15,8 @@ from .core import (RESULTS, MegapixError, WEIGHTS, list_pretrained, load_model, 
 from .learner import trained_weights
 
 # %% auto #0
-__all__ = ['CHAPTERS', 'get_chapter', 'parse_value', 'make_config', 'cmd_train', 'cmd_sample', 'save_samples', 'cmd_eval',
-           'cmd_export', 'cmd_demo', 'cmd_bench', 'cmd_list', 'parser', 'main']
+__all__ = ['CHAPTERS', 'get_chapter', 'parse_value', 'make_config', 'cmd_train', 'sweep', 'options_to_settings', 'cmd_sample',
+           'save_samples', 'cmd_eval', 'cmd_export', 'cmd_demo', 'cmd_bench', 'cmd_list', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #1ae2f406
 CHAPTERS = {
@@ -23,6 +24,7 @@ CHAPTERS = {
     'toy-gan': 'megapix.toys:toy_gan',
     'toy-unroll': 'megapix.toys:toy_unroll',
     'ddpm': 'megapix.ddpm:chapter',
+    'ddgan': 'megapix.ddgan:chapter',
 }
 
 def get_chapter(name: str):
@@ -60,13 +62,41 @@ def make_config(preset: dict, overrides=(), **named) -> dict:
 def cmd_train(a):
     ch = get_chapter(a.chapter)
     if a.preset not in ch.presets: raise MegapixError(f"unknown preset {a.preset!r} for {ch.name}: choose from {', '.join(ch.presets)}")
-    cfg = make_config(ch.presets[a.preset], a.set, data=a.data, iters=a.iters, batch_size=a.batch_size, seed=a.seed)
-    out = Path(a.out or f'runs/{ch.name}-{a.preset}')
-    out.mkdir(parents=True, exist_ok=True)
-    (out / 'run.json').write_text(json.dumps({'chapter': ch.name, 'preset': a.preset, 'config': cfg, 'provenance': provenance()}, indent=1))
-    t = ch.train(cfg, out, device=a.device, progress=not a.quiet)
-    if t.rank == 0:
-        print(f"trained {ch.name} ({a.preset}) for {t.step} iterations; weights: {trained_weights(out)}; log: {out / 'log.csv'}")
+    grid = sweep(options_to_settings(a.options), ch.presets[a.preset])
+    runs = []   # every configuration is checked before the first one trains
+    for named in grid:
+        cfg = make_config(ch.presets[a.preset], a.set + named, data=a.data, iters=a.iters, batch_size=a.batch_size, seed=a.seed)
+        name = '-'.join([ch.name, a.preset, *named])
+        runs.append((cfg, Path(a.out) / name if a.out and len(grid) > 1 else Path(a.out or f'runs/{name}')))
+    for cfg, out in runs:
+        out.mkdir(parents=True, exist_ok=True)
+        f = out / 'run.json'   # the first launch's record stays; each resume is added to it
+        run = json.loads(f.read_text()) if f.exists() else {'chapter': ch.name, 'preset': a.preset, 'config': cfg, 'provenance': provenance()}
+        if f.exists(): run.setdefault('resumed', []).append({**provenance(), **({'config': cfg} if cfg != run.get('config') else {})})
+        f.write_text(json.dumps(run, indent=1))
+        t = ch.train(cfg, out, device=a.device, progress=not a.quiet)
+        if t.rank == 0:
+            print(f"trained {ch.name} ({a.preset}) for {t.step} iterations; weights: {trained_weights(out)}; log: {out / 'log.csv'}")
+
+def sweep(settings: list, preset: dict) -> list[list]:
+    "Every combination of `key=a,b,...` settings (a grid of runs); values of list settings keep their commas."
+    axes = []
+    for s in settings:
+        key, _, val = s.partition('=')
+        many = ',' in val and not isinstance(preset.get(key), (list, tuple))
+        axes.append([f'{key}={v}' for v in val.split(',')] if many else [s])
+    return [list(c) for c in itertools.product(*axes)]
+
+def options_to_settings(options: list) -> list:
+    "`['--loss', 'tv', '--T=4']` -> `['loss=tv', 'T=4']`: a preset's settings given as options of their own."
+    out, it = [], iter(options)
+    for o in it:
+        if not o.startswith('--'): raise MegapixError(f"unexpected argument {o!r}")
+        key, sep, val = o[2:].partition('=')
+        if not sep: val = next(it, None)
+        if val is None or val.startswith('--'): raise MegapixError(f"option --{key} needs a value")
+        out.append(f'{key}={val}')
+    return out
 
 def cmd_sample(a):
     ch = get_chapter(a.chapter)
@@ -155,6 +185,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override any preset setting (repeatable)')
     t.add_argument('--device', help='cpu, cuda, cuda:1 ... (default: a GPU if there is one)')
     t.add_argument('--quiet', action='store_true', help='no progress bar')
+    t.epilog = ("Any preset setting is also an option of its own: `megapix train ddgan --loss tv --T 4` is `--set loss=tv --set T=4`. "
+                "Comma-separated values train a grid, one run after another, each in its own folder: `--loss ns,tv --T 1,2,4`.")
     s = cmd('sample', cmd_sample, 'sample from trained or shipped weights into an image')
     s.add_argument('chapter'); s.add_argument('--ckpt', help='run folder, weights folder, or shipped weights name')
     s.add_argument('--n', type=int, default=64, help='number of samples (default 64)')
@@ -178,8 +210,12 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 def main(argv=None):
-    args = parser().parse_args(argv)
-    try: args.fn(args)
+    args, options = parser().parse_known_args(argv)
+    try:
+        if options and args.command != 'train': raise MegapixError(f"unrecognized arguments: {' '.join(options)}")
+        args.options = options
+        args.fn(args)
+
     except (MegapixError, FileNotFoundError, PermissionError) as e:
         print(f"megapix: error: {e}", file=sys.stderr); sys.exit(2)
     except KeyboardInterrupt:
