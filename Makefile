@@ -4,10 +4,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.megapix-installed
+DOCS_STAMP := $(VENV)/.megapix-docs-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FASHION := /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
 
-.PHONY: help setup data demo test test-fast sync lab readme outputs clean
+.PHONY: help setup data demo test test-fast sync lab readme outputs docs browser clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -36,7 +37,7 @@ sync: $(STAMP)  ## fail if nbdev_export or nbdev_clean would change a tracked fi
 	if [ "$$before" != "$$after" ]; then git status --short -- megapix nbs; \
 	  echo "nbdev_export/nbdev_clean changed the files above: run them and commit"; exit 1; fi
 
-test: setup sync  ## everything CI runs: all notebooks (slow cells too) and all pytest tests
+test: setup sync docs browser  ## everything CI runs: all notebooks (slow cells too), the docs site and all pytest tests
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --flags slow --n_workers 2 --timing
 	$(BIN)/pytest -q tests
 
@@ -50,8 +51,20 @@ lab: setup  ## JupyterLab on the notebooks
 readme: $(STAMP)  ## README.md from nbs/index.ipynb (nbdev_readme needs Quarto, which these machines lack)
 	$(BIN)/jupyter nbconvert --execute --to markdown nbs/index.ipynb --output-dir . --output README --log-level WARN
 
-clean:  ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache _proc _docs
+$(DOCS_STAMP): requirements-docs.txt $(STAMP)
+	$(BIN)/pip install -q -r requirements-docs.txt
+	@touch $@
+
+docs: $(DOCS_STAMP)  ## the course website in _site/ from the notebooks' saved outputs (Sphinx + myst-nb, offline)
+	$(BIN)/python tools/build_docs.py
+
+browser:  ## Debian's chromium for tests/test_docs.py (Playwright drives it; never `playwright install`)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian's chromium"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; fi
+
+clean:  ## remove the virtual environment, caches and the built site
+	rm -rf $(VENV) .pytest_cache _proc _docs _site screenshots
 
 outputs: $(STAMP)  ## run notebooks (as nbdev_test --flags slow does) and keep their figures for the docs: make outputs NBS=nbs/10_ddpm.ipynb
 	$(BIN)/python tools/execute_notebooks.py $(or $(NBS),$(wildcard nbs/[0-9]*.ipynb) nbs/index.ipynb)

@@ -19,7 +19,7 @@ from .unet import UNet
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'PRESETS', 'MODEL_ARGS', 'DDPM_WEIGHTS', 'T_GRID', 'chapter', 'linear_betas', 'cosine_betas',
-           'DDPMScheduler', 'ddpm_loss', 'DDPM', 'sample', 'train', 'evaluate', 'bench', 'sample_cli']
+           'DDPMScheduler', 'ddpm_loss', 'DDPM', 'sample', 'train', 'evaluate', 'bench', 'demo_widget', 'sample_cli']
 
 # %% ../nbs/10_ddpm.ipynb #d6c1c512
 def linear_betas(T: int = 1000, start: float = 1e-4, end: float = 0.02) -> torch.Tensor:
@@ -194,6 +194,31 @@ def bench(device=None, batch_size: int = 64, preset: str = 'small') -> str:
              f"  one network evaluation: {per_eval * 1e3:.1f} ms; one training step: {per_step * 1e3:.1f} ms"]
     lines += [f"  T = {T:4d}: {batch_size / (per_eval * T):10.2f} images/s" for T in T_GRID]
     return '\n'.join(lines)
+
+# %% ../nbs/10_ddpm.ipynb #1a50b42a
+def demo_widget(model: DDPM | None = None, steps: int = 50, n: int = 16):
+    "Sliders for T (`steps`), η, the number of images (`n`) and the seed, and a **Sample** button that shows the samples and x̂0 along the chain."
+    import ipywidgets as W
+    import matplotlib.pyplot as plt
+    from megapix.core import image_grid
+    if model is None: model = load_pretrained(DDPM_WEIGHTS)
+    steps = W.SelectionSlider(options=list(T_GRID), value=steps, description='steps T')
+    eta = W.FloatSlider(value=1.0, min=0, max=1, step=0.1, description='η')
+    n, seed = W.IntSlider(value=n, min=4, max=64, step=4, description='images'), W.IntText(value=0, description='seed')
+    button, info, out = W.Button(description='Sample', button_style='primary'), W.Label(), W.Output()
+    def run(_):
+        T = steps.value; at = sorted({0, T // 4, T // 2, (3 * T) // 4, T - 1})
+        with timer() as tm: x, chain = sample(model, n.value, T, seed.value, eta.value, chain_at=at)
+        info.value = f"{n.value} images, {T} steps, η = {eta.value}: {tm.seconds:.2f} s on {machine()}"
+        with out:
+            out.clear_output(wait=True)
+            fig, axs = plt.subplots(1, 2, figsize=(10, 4.5), gridspec_kw={'width_ratios': [1, 1.2]})
+            axs[0].imshow(image_grid(x), cmap='gray'); axs[0].set_title('samples'); axs[0].axis('off')
+            axs[1].imshow(image_grid(torch.cat([chain[i][:6] for i in at]), nrow=6), cmap='gray'); axs[1].axis('off')
+            axs[1].set_title('x̂0 along the chain (rows: step ' + ', '.join(str(i + 1) for i in at) + ')', fontsize=9)
+            plt.show()  # inside `out`, so the figure lands in the widget
+    button.on_click(run)
+    return W.VBox([W.HBox([steps, eta]), W.HBox([n, seed, button]), info, out])
 
 # %% ../nbs/10_ddpm.ipynb #39122732
 def sample_cli(weights, n: int = 64, steps=None, seed: int = 0, device='cpu'):
