@@ -257,7 +257,8 @@ def plot_log(history, keys=None, ax=None, title=None):
     import matplotlib.pyplot as plt
     if isinstance(history, (str, Path)): history = read_log(history)
     keys = default(keys, [k for k in history[0] if k != 'step' and not k.startswith('lr_')])
-    ax = default(ax, plt.subplots(figsize=(6, 3))[1])
+    if ax is None: ax = plt.subplots(figsize=(6, 3))[1]   # not `default(...)`: that would open an empty figure
+
     for k in keys:
         pts = [(r['step'], r[k]) for r in history if k in r]
         ax.plot(*zip(*pts), label=k)
