@@ -131,7 +131,9 @@ def cmd_eval(a):
     except ValueError: raise MegapixError(f"--steps and --eta expect numbers separated by commas, got {a.steps!r}, {a.eta!r}") from None
     if 'previous' in inspect.signature(ch.evaluate).parameters:  # long evaluations keep finished rows and save as they go
         kw.update(previous=json.loads(f.read_text()) if f.exists() else None, save=lambda r: write_results(ch.name, r, path=f))
-    res = ch.evaluate(weights=a.ckpt or ch.weights, n=a.n, device=a.device, **kw)
+    if a.ckpt: kw['weights'] = a.ckpt   # else the chapter's own default (ddgan: every shipped generator)
+    res = ch.evaluate(n=a.n, device=a.device, **kw)
+
     write_results(ch.name, res, path=f)
     print(json.dumps({k: v for k, v in res.items() if not isinstance(v, (dict, list))}, indent=1)); print(f"results -> {f}")
 
