@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path('/usr/bin/chromium')
 sys.path.insert(0, str(ROOT / 'tools'))
 from build_docs import clean, module_of, sidebar  # noqa: E402
 
@@ -46,17 +45,6 @@ def site():
     yield url
     server.terminate()
     server.wait(10)
-
-
-@pytest.fixture(scope='session')
-def browser():
-    if not CHROMIUM.exists(): subprocess.run(['make', '-s', 'browser'], cwd=ROOT)
-    if not CHROMIUM.exists(): pytest.skip(f'{CHROMIUM} missing and `make browser` (apt-get install chromium) failed')
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM))
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize('stem', PAGES)

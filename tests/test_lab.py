@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path('/usr/bin/chromium')
 pytestmark = pytest.mark.slow
 
 
@@ -54,16 +53,11 @@ def lab():
 
 
 @pytest.fixture
-def page():
-    if not CHROMIUM.exists(): subprocess.run(['make', '-s', 'browser'], cwd=ROOT)
-    if not CHROMIUM.exists(): pytest.skip(f'{CHROMIUM} missing and `make browser` (apt-get install chromium) failed')
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM))
-        page = browser.new_page(viewport={'width': 1280, 'height': 1000})
-        page.set_default_timeout(60_000)
-        yield page
-        browser.close()
+def page(browser):  # `browser`: tests/conftest.py
+    page = browser.new_page(viewport={'width': 1280, 'height': 1000})
+    page.set_default_timeout(60_000)
+    yield page
+    page.close()
 
 
 def test_demo_widget(lab, page):
