@@ -186,15 +186,14 @@ def load_generator(weights, device='cpu') -> Generator:
 # %% ../nbs/21_ddgan.ipynb #77add656
 def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dict | None = None, save=None) -> dict:
     "FID (n samples), classifier check (256) and wall time per 1000 samples of each generator in `weights` (default: all shipped)."
-    from megapix.metrics import FID, classifier_check, fid_floor, state_hash
+    from megapix.metrics import FID, classifier_check, resume_results, state_hash
     if isinstance(weights, (str, Path)):  # one name or folder, or several: comma-separated, or a glob like 'runs/ddgan-full-*'
         names = [n for w in str(weights).split(',') for n in (sorted(glob.glob(w)) if glob.has_magic(w) else [w])]
     else: names = list(weights or shipped_generators())
     if not names: raise MegapixError("no ddgan generators shipped: pass --ckpt RUN_DIR")
     fid, dev = FID(device=device), get_device(device)
-    prev = previous if previous and previous.get('n') == n else {}
-    res = {'n': n, 'floor': prev.get('floor') or sum(fid_floor(n, s, fid) for s in range(3)) / 3, 'rows': list(prev.get('rows', [])),
-           'earlier_runs': prev.get('earlier_runs', []) + ([prev['provenance']] if 'provenance' in prev else [])}
+    res = resume_results(previous, fid, n)
+
     for name in names:
         folder = resolve_weights(name) if not (Path(name) / 'ckpt').exists() else Path(name) / 'ckpt' / 'ema'
         G, cfg = load_generator(folder, dev), training_settings(folder)

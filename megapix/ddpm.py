@@ -155,13 +155,11 @@ T_GRID = (1, 2, 4, 8, 10, 20, 50, 100, 250, 500, 1000)
 
 def evaluate(weights: str = DDPM_WEIGHTS, n: int = 2048, device=None, steps=None, etas=(1.0,), previous: dict | None = None, save=None) -> dict:
     "FID (n samples), classifier check (256) and wall time per 1000 samples at each T in `steps` (default `T_GRID`) and η in `etas`."
-    from megapix.metrics import FID, classifier_check, fid_floor, state_hash
+    from megapix.metrics import FID, classifier_check, resume_results, state_hash
     model = load_model(resolve_weights(weights), device=get_device(device))
     fid, h = FID(device=device), state_hash(model)
-    prev = previous if previous and previous.get('model_hash') == h and previous.get('n') == n else {}
-    res = {'weights': str(weights), 'model_hash': h, 'config': model.config, 'n': n,
-           'floor': prev.get('floor') or sum(fid_floor(n, s, fid) for s in range(3)) / 3, 'rows': list(prev.get('rows', [])),
-           'earlier_runs': prev.get('earlier_runs', []) + ([prev['provenance']] if 'provenance' in prev else [])}
+    res = {'weights': str(weights), 'config': model.config, **resume_results(previous, fid, n, model_hash=h)}
+
     done = {(r['steps'], r['eta']) for r in res['rows']}
     for eta in etas:
         for T in [T for T in (steps or T_GRID) if T <= model.timesteps]:

@@ -21,8 +21,8 @@ from .learner import Chapter, Phase, Trainer
 
 # %% auto #0
 __all__ = ['PRESETS', 'CLASSIFIER', 'chapter', 'Classifier', 'augment', 'train', 'predict', 'accuracy', 'state_hash',
-           'ClassifierFeatures', 'feature_sums', 'reference_stats', 'FID', 'fid_floor', 'classifier_check', 'evaluate',
-           'demo']
+           'ClassifierFeatures', 'feature_sums', 'reference_stats', 'FID', 'fid_floor', 'resume_results',
+           'classifier_check', 'evaluate', 'demo']
 
 # %% ../nbs/03_metrics.ipynb #bf9a245f
 class Classifier(Configured):
@@ -160,6 +160,14 @@ def fid_floor(n: int = 2048, seed: int = 0, fid: FID | None = None) -> float:
     fid = fid or FID(); train = fashion_mnist('train')
     idx = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[:n]
     return fid(train[idx][0])
+
+def resume_results(previous: dict | None, fid: FID, n: int, **same) -> dict:
+    "Floor, finished rows and earlier provenance of a previous results file measured alike (same `n` and `same` values); else a fresh start."
+    prev = previous if previous and previous.get('n') == n and all(previous.get(k) == v for k, v in same.items()) else {}
+    return {'n': n, **same, 'floor': prev.get('floor') or sum(fid_floor(n, s, fid) for s in range(3)) / 3,
+            'rows': list(prev.get('rows', [])),
+            'earlier_runs': prev.get('earlier_runs', []) + ([prev['provenance']] if 'provenance' in prev else [])}
+
 
 # %% ../nbs/03_metrics.ipynb #54697c0e
 def classifier_check(images: torch.Tensor, classifier: Classifier | None = None, min_prob: float = 0.8) -> dict:
