@@ -28,18 +28,21 @@ def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.) -
 def norm(c: int) -> nn.GroupNorm: return nn.GroupNorm(min(8, c), c)
 
 class ResBlock(nn.Module):
-    def __init__(self, cin: int, cout: int, emb_dim: int, dropout: float = 0.):
+    "Norm, SiLU, conv, twice, plus a skip; an embedding `emb` (time, latent) scales and shifts the middle (none when `emb_dim` = 0)."
+    def __init__(self, cin: int, cout: int, emb_dim: int = 0, dropout: float = 0.):
         super().__init__()
         self.norm1, self.conv1 = norm(cin), nn.Conv2d(cin, cout, 3, padding=1)
-        self.emb = nn.Linear(emb_dim, 2 * cout)
+        self.emb = nn.Linear(emb_dim, 2 * cout) if emb_dim else None
         self.norm2, self.drop, self.conv2 = norm(cout), nn.Dropout(dropout), nn.Conv2d(cout, cout, 3, padding=1)
         nn.init.zeros_(self.conv2.weight); nn.init.zeros_(self.conv2.bias)
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
-    def forward(self, x, emb):
-        h = self.conv1(F.silu(self.norm1(x)))
-        scale, shift = rearrange(self.emb(F.silu(emb)), 'b c -> b c 1 1').chunk(2, 1)
-        h = self.conv2(self.drop(F.silu(self.norm2(h) * (1 + scale) + shift)))
-        return h + self.skip(x)
+    def forward(self, x, emb=None):
+        h = self.norm2(self.conv1(F.silu(self.norm1(x))))
+        if self.emb is not None:
+            scale, shift = rearrange(self.emb(F.silu(emb)), 'b c -> b c 1 1').chunk(2, 1)
+            h = h * (1 + scale) + shift
+        return self.conv2(self.drop(F.silu(h))) + self.skip(x)
+
 
 class Attention(nn.Module):
     "Multi-head self-attention over the pixels of a feature map, through `scaled_dot_product_attention`."
