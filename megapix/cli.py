@@ -16,7 +16,8 @@ from .learner import trained_weights
 
 # %% auto #0
 __all__ = ['CHAPTERS', 'get_chapter', 'parse_value', 'make_config', 'cmd_train', 'sweep', 'options_to_settings', 'cmd_sample',
-           'save_samples', 'cmd_eval', 'cmd_export', 'cmd_demo', 'cmd_bench', 'cmd_list', 'parser', 'main']
+           'save_samples', 'cmd_eval', 'cmd_export', 'cmd_demo', 'cmd_bench', 'cmd_encode', 'cmd_list', 'parser',
+           'main']
 
 # %% ../nbs/09_cli.ipynb #1ae2f406
 CHAPTERS = {
@@ -25,7 +26,10 @@ CHAPTERS = {
     'toy-unroll': 'megapix.toys:toy_unroll',
     'ddpm': 'megapix.ddpm:chapter',
     'ddgan': 'megapix.ddgan:chapter',
+    'vqgan': 'megapix.vqgan:chapter',
+    'hourglass': 'megapix.hourglass:chapter',
 }
+
 
 def get_chapter(name: str):
     "The `Chapter` object registered as `name`."
@@ -164,6 +168,10 @@ def cmd_bench(a):
     if not ch.bench: raise MegapixError(f"{ch.name} has no benchmark")
     print(ch.bench(device=a.device))
 
+def cmd_encode(a):
+    from megapix.vqgan import encode_cli
+    encode_cli(a.ckpt, a.data, a.split, a.out, a.batch_size, a.device)
+
 def cmd_list(a):
     for name in CHAPTERS:
         ch = get_chapter(name)
@@ -208,7 +216,14 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument('--fp16', action='store_true', help='store weights as float16'); x.add_argument('--dest', help='another destination folder')
     d = cmd('demo', cmd_demo, 'run every shipped model once: sample grids (or predictions) and timings')
     d.add_argument('--out', default='demo', help='folder for the images (default demo/)'); d.add_argument('--device')
+    n = cmd('encode', cmd_encode, 'encode a dataset into VQGAN tokens (a latent dataset; rerun to resume)')
+    n.add_argument('--ckpt', help='VQGAN weights: run folder, weights folder or shipped name (default vqgan-fashion)')
+    n.add_argument('--data', default='fashion', help="'fashion' or a folder of images (default fashion)")
+    n.add_argument('--split', default='train', help='train or test (default train)')
+    n.add_argument('--out', help='output folder (default tokens/DATA-SPLIT)')
+    n.add_argument('--batch-size', type=int, default=256); n.add_argument('--device')
     cmd('list', cmd_list, 'list chapters, presets and shipped weights')
+
     return p
 
 def main(argv=None):
