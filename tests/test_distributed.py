@@ -34,3 +34,16 @@ def test_cli_trains_under_torchrun(tmp_path):
     assert r.stdout.count('trained toy-gan') == 1            # only rank 0 reports
     state = torch.load(tmp_path / 'ckpt' / 'state.pt', weights_only=True)
     assert state['step'] == 6 and (tmp_path / 'ckpt' / 'ema' / 'model.safetensors').exists()
+
+
+@pytest.mark.slow
+def test_encode_under_torchrun_writes_the_same_tokens_as_one_process(tmp_path):
+    "`megapix encode` data-parallel: 2 ranks share the chunks of one latent dataset; the files equal a 1-process run's."
+    args = ['encode', '--data', 'fashion', '--split', 'test', '--device', 'cpu']
+    r = subprocess.run([*TORCHRUN, '-m', 'megapix.cli', *args, '--out', str(tmp_path / 'two')], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.count('10000 images ->') == 1                   # only rank 0 reports
+    r = subprocess.run([sys.executable, '-m', 'megapix.cli', *args, '--out', str(tmp_path / 'one')], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for f in ('tokens.npy', 'labels.npy', 'done.npy'):
+        assert (tmp_path / 'two' / f).read_bytes() == (tmp_path / 'one' / f).read_bytes(), f
