@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .core import (Configured, MegapixError, check_images, exists, get_device, list_pretrained, load_model,
                           machine, provenance, resolve_weights, seed_everything, timer)
-from .data import get_dataset
+from .data import ImageFolder, get_dataset
 from .learner import EMA, Callback, Chapter, Phase, Trainer, dist_info, init_distributed
 from .unet import Attention, ResBlock, norm
 
@@ -464,6 +464,7 @@ def encode_cli(ckpt=None, data='fashion', split='train', out=None, batch_size: i
     dev = init_distributed(device)
     m = load_vqgan(ckpt or VQGAN_WEIGHTS, dev)
     ds = get_dataset(data, split, size=m.image_size)
+    if isinstance(ds, ImageFolder): ds.train = False   # centre crops, no flips: the same tokens every run
     out = Path(out or f'tokens/{Path(str(data)).name}-{split}')
     with timer() as tm: encode_dataset(m, ds, out, batch_size, source=f'{data}:{split}')
     if dist_info()[0] == 0: print(f"{len(ds)} images -> {out / 'tokens.npy'} in {tm.seconds:.1f} s on {machine()}")
