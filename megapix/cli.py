@@ -16,8 +16,8 @@ from .learner import trained_weights
 
 # %% auto #0
 __all__ = ['CHAPTERS', 'get_chapter', 'parse_value', 'make_config', 'cmd_train', 'sweep', 'options_to_settings', 'cmd_sample',
-           'save_samples', 'cmd_eval', 'cmd_export', 'cmd_demo', 'cmd_bench', 'cmd_encode', 'cmd_list', 'parser',
-           'main']
+           'save_samples', 'cmd_eval', 'cmd_export', 'cmd_demo', 'cmd_bench', 'cmd_encode', 'cmd_list', 'cmd_generate',
+           'cmd_inpaint', 'pair_options', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #1ae2f406
 CHAPTERS = {
@@ -28,6 +28,8 @@ CHAPTERS = {
     'ddgan': 'megapix.ddgan:chapter',
     'vqgan': 'megapix.vqgan:chapter',
     'hourglass': 'megapix.hourglass:chapter',
+    'sundae': 'megapix.sundae:chapter',
+    'megapixel': 'megapix.megapixel:chapter',
 }
 
 
@@ -178,6 +180,25 @@ def cmd_list(a):
         print(f"{name:12s} presets: {', '.join(ch.presets):18s} {ch.doc}")
     print('shipped weights:', ', '.join(list_pretrained()) or 'none')
 
+# %% ../nbs/09_cli.ipynb #6e9a1c3d
+def cmd_generate(a):
+    from megapix.megapixel import generate_cli
+    if a.n < 1: raise MegapixError(f"--n must be >= 1, got {a.n}")
+    generate_cli(a.out, a.n, a.size, a.steps, a.seed, a.ckpt_prior, a.ckpt_vqgan, a.tiny, a.device, a.batch_size, a.compile)
+
+def cmd_inpaint(a):
+    from megapix.megapixel import inpaint_cli
+    inpaint_cli(a.image, a.mask, a.out, a.n, a.steps, a.seed, a.feather, a.ckpt_prior, a.ckpt_vqgan, a.tiny, a.device)
+
+def pair_options(s):
+    "The options `megapix generate` and `inpaint` share: which VQGAN + prior pair, steps, seed, device."
+    s.add_argument('--ckpt-prior', help='prior: run folder, weights folder or shipped name (default: sundae-megapixel if shipped, else sundae-fashion)')
+    s.add_argument('--ckpt-vqgan', help='VQGAN (default: the one the prior records)')
+    s.add_argument('--tiny', action='store_true', help='the random-weight tiny megapixel pipeline (noise; for smoke tests)')
+    s.add_argument('--steps', type=int, default=20, help='at most this many SUNDAE steps (default 20)')
+    s.add_argument('--seed', type=int, default=0); s.add_argument('--device', help='cpu or cuda (default: a GPU if there is one)')
+    return s
+
 # %% ../nbs/09_cli.ipynb #c144ca0b
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='megapix', description='Train, sample and evaluate the models of the megapix course.')
@@ -222,6 +243,14 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument('--split', default='train', help='train or test (default train)')
     n.add_argument('--out', help='output folder (default tokens/DATA-SPLIT)')
     n.add_argument('--batch-size', type=int, default=256); n.add_argument('--device')
+    g = pair_options(cmd('generate', cmd_generate, 'generate images with a VQGAN + SUNDAE pair (Chapter 6), one PNG each'))
+    g.add_argument('--size', type=int, help="image side (default: the models'; any with --tiny)")
+    g.add_argument('--n', type=int, default=4, help='number of images (default 4)'); g.add_argument('--out', default='generated', help='folder (default generated/)')
+    g.add_argument('--batch-size', type=int, default=8); g.add_argument('--compile', action='store_true', help='torch.compile the prior and the decoder')
+    i = pair_options(cmd('inpaint', cmd_inpaint, 'fill the white pixels of a mask in an image (Chapter 6)'))
+    i.add_argument('--image', required=True, help='image file'); i.add_argument('--mask', required=True, help='mask image (white = fill) or a preset: centre, brush, blocks, outpaint, left, bottom')
+    i.add_argument('--out', default='inpainted.png', help='output PNG (default inpainted.png; -0, -1 ... added when --n > 1)')
+    i.add_argument('--n', type=int, default=1, help='number of fills (default 1)'); i.add_argument('--feather', type=int, default=0, help='blend width in pixels at the seam (default 0)')
     cmd('list', cmd_list, 'list chapters, presets and shipped weights')
 
     return p
