@@ -141,7 +141,7 @@ def _start(model: Prior, n, shape, mask, tokens, g, dev):
 @torch.no_grad()
 def sample(model: Prior, n: int = 16, shape=None, steps: int = 20, temperature=TEMPERATURE, proportion: float = 1.0, min_steps: int = 4,
            seed: int = 0, mask=None, tokens=None, early_stop: bool = True, keep_chain: bool = False) -> Sampled:
-    "Run the chain z_t ~ f_θ(·|z_{t-1}) from uniform tokens for at most `steps` steps (seed §3.5); see the chapter for each option."
+    "Run the chain `z_t ~ f_θ(· | z_{t-1})` from uniform tokens for at most `steps` steps (seed §3.5); see the chapter for each option."
     if steps < 0 or min_steps < 0: raise MegapixError(f"steps and min_steps must be >= 0, got {steps}, {min_steps}")
     if not 0 < proportion <= 1: raise MegapixError(f"proportion (share of tokens resampled per step) must be in (0, 1], got {proportion}")
     temps, dev = temperature_schedule(temperature, steps), next(model.parameters()).device
