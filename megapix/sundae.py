@@ -18,7 +18,7 @@ from torch.utils.data import TensorDataset
 from .core import (Configured, MegapixError, default, exists, get_device, load_model, load_pretrained, machine, read_config, read_results,
                           resolve_weights, seed_everything, timer)
 from .hourglass import HourglassTransformer, _all_tokens, _fastest, corrupt, pixel_tokens
-from .learner import EMA, Chapter, Phase, Trainer, unrolled_loss
+from .learner import EMA, Chapter, Phase, Trainer, trained_weights, unrolled_loss
 
 # %% auto #0
 __all__ = ['PRESETS', 'MODEL_ARGS', 'SUNDAE_WEIGHTS', 'MASKGIT_WEIGHTS', 'OBJECTIVES', 'TEMPERATURE', 'SWEEP', 'DEFAULT_MODE',
@@ -180,7 +180,7 @@ def _vqgan(name: str, device: str):   # decoding a chain step by step should not
 
 def load_prior(weights, device='cpu') -> Prior:
     "A `Prior` from a weights folder, a run folder (its EMA checkpoint) or a shipped name."
-    if (Path(weights) / 'ckpt').exists(): weights = Path(weights) / 'ckpt' / 'ema'
+    if (Path(weights) / 'ckpt').exists(): weights = trained_weights(weights)   # the EMA copy when the run kept one
     m = load_model(weights, device=device)
     if not isinstance(m, Prior): raise MegapixError(f"{weights}: not a SUNDAE/MaskGIT prior ({type(m).__name__})")
     return m
