@@ -10,7 +10,8 @@ from pathlib import Path
 
 import torch
 
-from .core import (RESULTS, MegapixError, WEIGHTS, list_pretrained, load_model, machine, provenance, read_config,
+from .core import (PRECISIONS, RESULTS, MegapixError, WEIGHTS, list_pretrained,
+ load_model, machine, provenance, read_config,
                           resolve_weights, save_images, save_model, timer, write_results)
 from .learner import trained_weights
 
@@ -135,6 +136,9 @@ def cmd_eval(a):
         if a.steps: kw['steps'] = [int(s) for s in a.steps.split(',')]
         if a.eta: kw['etas'] = [float(s) for s in a.eta.split(',')]
     except ValueError: raise MegapixError(f"--steps and --eta expect numbers separated by commas, got {a.steps!r}, {a.eta!r}") from None
+    if a.precision:
+        if 'precision' not in inspect.signature(ch.evaluate).parameters: raise MegapixError(f"megapix eval {ch.name} has no --precision")
+        kw['precision'] = a.precision
     if 'previous' in inspect.signature(ch.evaluate).parameters:  # long evaluations keep finished rows and save as they go
         kw.update(previous=json.loads(f.read_text()) if f.exists() else None, save=lambda r: write_results(ch.name, r, path=f))
     if a.ckpt: kw['weights'] = a.ckpt   # else the chapter's own default (ddgan: every shipped generator)
@@ -229,6 +233,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument('--n', type=int, default=2048, help='samples per measurement (default 2048)')
     e.add_argument('--steps', help='sampling steps to evaluate, comma-separated (default: the chapter\'s grid)')
     e.add_argument('--eta', help='DDIM noise levels to evaluate, comma-separated (diffusion chapters; default 1.0)')
+    e.add_argument('--precision', choices=PRECISIONS, help='run the network in bf16 (CUDA, or a CPU with AMX/AVX-512 bf16); rows record it (ddpm)')
+
     e.add_argument('--out', help='results file (default megapix/results/CHAPTER.json)'); e.add_argument('--device')
     b = cmd('bench', cmd_bench, 'time a chapter\'s networks and samplers on this machine (no trained weights needed)')
     b.add_argument('chapter'); b.add_argument('--device')

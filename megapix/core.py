@@ -15,10 +15,10 @@ from torch import nn
 from safetensors.torch import load_file, save_file
 
 # %% auto #0
-__all__ = ['MODELS', 'PKG_DIR', 'WEIGHTS', 'RESULTS', 'exists', 'default', 'MegapixError', 'seed_everything', 'get_device',
-           'Configured', 'save_model', 'list_pretrained', 'resolve_weights', 'read_config', 'load_model',
+__all__ = ['MODELS', 'PKG_DIR', 'WEIGHTS', 'PRECISIONS', 'RESULTS', 'exists', 'default', 'MegapixError', 'seed_everything',
+           'get_device', 'Configured', 'save_model', 'list_pretrained', 'resolve_weights', 'read_config', 'load_model',
            'load_pretrained', 'to_uint8', 'image_grid', 'save_images', 'show_images', 'check_images', 'timer',
-           'machine', 'provenance', 'file_sha256', 'write_results', 'read_results']
+           'autocast', 'machine', 'provenance', 'file_sha256', 'write_results', 'read_results']
 
 # %% ../nbs/00_core.ipynb #7a36e9f6
 def exists(x): return x is not None
@@ -173,7 +173,15 @@ def timer():
     try: yield t
     finally: sync(); t.seconds = time.perf_counter() - start
 
+PRECISIONS = ('fp32', 'bf16')
+
+def autocast(device, precision: str = 'fp32'):
+    "bf16 autocast on `device` when `precision` is 'bf16' (CUDA, or a CPU with AMX/AVX-512 bf16 units); fp32 leaves everything as it is."
+    if precision not in PRECISIONS: raise MegapixError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=precision == 'bf16')
+
 def machine() -> str:
+
     "One line naming this machine: CPU cores and model, or the GPU."
     if torch.cuda.is_available(): return f"{torch.cuda.get_device_name()} (x{torch.cuda.device_count()})"
     cpu = platform.processor() or platform.machine()

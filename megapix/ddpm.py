@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import (Configured, MegapixError, check_images, default, get_device, load_model, load_pretrained,
+from .core import (Configured, MegapixError, autocast, check_images, default, get_device, load_model, load_pretrained,
+
                           machine, resolve_weights, seed_everything, timer)
 from .data import get_dataset
 from .learner import EMA, Chapter, Phase, Trainer
@@ -103,10 +104,10 @@ class DDPM(Configured):
 # %% ../nbs/10_ddpm.ipynb #529af3c1
 @torch.no_grad()
 def sample(model: DDPM, n: int = 16, steps: int | None = None, seed: int = 0, eta: float = 1.0,
-           batch_size: int = 256, chain_at=(), progress: bool = False):
-    "`n` images in [-1, 1] in `steps` network evaluations (default: all T). With `chain_at`, also the x̂_0 predicted at those step indices."
+           batch_size: int = 256, chain_at=(), progress: bool = False, precision: str = 'fp32'):
+    "`n` images in [-1, 1] in `steps` network evaluations (default: all T). With `chain_at`, also the x̂_0 predicted at those step indices. `precision='bf16'` runs the network (not the sampler's arithmetic) in bfloat16."
     if n < 1: raise MegapixError(f"n must be >= 1, got {n}")
-    model.eval(); dev = next(model.parameters()).device
+    model.eval(); dev = next(model.parameters()).device; amp = autocast(dev, precision)
     sch = model.scheduler(); sch.set_timesteps(default(steps, model.timesteps), eta)
     g = torch.Generator(dev).manual_seed(seed)
     out, chain = [], {i: [] for i in chain_at}
@@ -115,7 +116,7 @@ def sample(model: DDPM, n: int = 16, steps: int | None = None, seed: int = 0, et
         m = min(batch_size, n - b)
         x = torch.randn(m, model.channels, model.image_size, model.image_size, generator=g, device=dev)
         for i, t in enumerate(sch.timesteps):
-            eps = model(x, t.to(dev).expand(m))
+            with amp: eps = model(x, t.to(dev).expand(m)).float()
             if i in chain:
                 ac = sch.alphas_cumprod[t].item()
                 chain[i].append(((x - math.sqrt(1 - ac) * eps) / math.sqrt(ac)).clamp(-1, 1).cpu())
@@ -153,25 +154,27 @@ DDPM_WEIGHTS = 'ddpm-fashion'
 # %% ../nbs/10_ddpm.ipynb #2524362b
 T_GRID = (1, 2, 4, 8, 10, 20, 50, 100, 250, 500, 1000)
 
-def evaluate(weights: str = DDPM_WEIGHTS, n: int = 2048, device=None, steps=None, etas=(1.0,), previous: dict | None = None, save=None) -> dict:
-    "FID (n samples), classifier check (256) and wall time per 1000 samples at each T in `steps` (default `T_GRID`) and η in `etas`."
+def evaluate(weights: str = DDPM_WEIGHTS, n: int = 2048, device=None, steps=None, etas=(1.0,), precision: str = 'fp32',
+             previous: dict | None = None, save=None) -> dict:
+    "FID (n samples), classifier check (256) and wall time per 1000 samples at each T in `steps` (default `T_GRID`) and η in `etas`, the network in `precision`."
     from megapix.metrics import FID, classifier_check, resume_results, state_hash
     model = load_model(resolve_weights(weights), device=get_device(device))
     fid, h = FID(device=device), state_hash(model)
     res = {'weights': str(weights), 'config': model.config, **resume_results(previous, fid, n, model_hash=h)}
 
-    done = {(r['steps'], r['eta']) for r in res['rows']}
+    done = {(r['steps'], r['eta'], r.get('precision', 'fp32')) for r in res['rows']}
     for eta in etas:
         for T in [T for T in (steps or T_GRID) if T <= model.timesteps]:
-            if (T, eta) in done: continue
-            with timer() as tm: x = sample(model, n, T, seed=0, eta=eta)
+            if (T, eta, precision) in done: continue
+            with timer() as tm: x = sample(model, n, T, seed=0, eta=eta, precision=precision)
             check = classifier_check(x[:256])
-            res['rows'].append({'steps': T, 'nfe': T, 'eta': eta, 'respaced': T != model.timesteps, 'fid': fid(x),
+            res['rows'].append({'steps': T, 'nfe': T, 'eta': eta, 'precision': precision, 'respaced': T != model.timesteps, 'fid': fid(x),
                                 'seconds_per_1000': tm.seconds * 1000 / n, 'mean_max_prob': check['mean_max_prob'],
                                 'classes_present': check['classes_present'], 'machine': machine()})
-            print(f"T={T:5d} eta={eta}: FID {res['rows'][-1]['fid']:.2f} (floor {res['floor']:.2f}), {tm.seconds:.0f} s")
+            print(f"T={T:5d} eta={eta} {precision}: FID {res['rows'][-1]['fid']:.2f} (floor {res['floor']:.2f}), {tm.seconds:.0f} s")
             if save: save(res)
-    res['rows'].sort(key=lambda r: (r['eta'], r['steps']))
+    res['rows'].sort(key=lambda r: (r['eta'], r['steps'], r.get('precision', 'fp32')))
+
     return res
 
 # %% ../nbs/10_ddpm.ipynb #15a88748

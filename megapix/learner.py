@@ -17,7 +17,8 @@ from torch.utils.data import DataLoader, Dataset, Sampler, TensorDataset
 from safetensors.torch import load_file
 from tqdm.auto import tqdm
 
-from .core import Configured, MegapixError, default, exists, get_device, save_model, load_model, read_config
+from .core import Configured, MegapixError, PRECISIONS, autocast, default, exists, get_device, save_model, load_model, read_config
+
 from .data import ImageTensors
 
 # %% auto #0
@@ -106,7 +107,7 @@ class Trainer:
     def __init__(self, model: Configured, data: Dataset, phases, *, batch_size=64, iters=1000, out=None,
                  ckpt_every=500, log_every=10, seed=0, precision='fp32', warmup=0, lr_schedule='constant', num_workers=0,
                  cbs=(), device=None, progress=True, run_config: dict | None = None):
-        if precision not in ('fp32', 'bf16'): raise MegapixError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
+        if precision not in PRECISIONS: raise MegapixError(f"precision must be one of {PRECISIONS}, got {precision!r}")
         if iters < 0 or batch_size < 1: raise MegapixError(f"need iters >= 0 and batch_size >= 1, got {iters}, {batch_size}")
         self.device = init_distributed(device); self.rank, self.world = dist_info()
         self.model, self.data = model.to(self.device), data
@@ -155,7 +156,7 @@ class Trainer:
         if len(self.phases) > 1:  # only this phase's parameters need gradients
             for name, ps in self.params.items():
                 for p in ps: p.requires_grad_(name == ph.name)
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == 'bf16'):
+        with autocast(self.device, self.precision):
             out = ph.loss(self.batch)
         logs = out if isinstance(out, dict) else {'loss': out}
         loss = logs['loss']
