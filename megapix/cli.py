@@ -176,7 +176,7 @@ def cmd_bench(a):
 
 def cmd_encode(a):
     from megapix.vqgan import encode_cli
-    encode_cli(a.ckpt, a.data, a.split, a.out, a.batch_size, a.device)
+    encode_cli(a.ckpt, a.data, a.split, a.out, a.batch_size, a.device, a.views)
 
 def cmd_list(a):
     for name in CHAPTERS:
@@ -188,11 +188,11 @@ def cmd_list(a):
 def cmd_generate(a):
     from megapix.megapixel import generate_cli
     if a.n < 1: raise MegapixError(f"--n must be >= 1, got {a.n}")
-    generate_cli(a.out, a.n, a.size, a.steps, a.seed, a.ckpt_prior, a.ckpt_vqgan, a.tiny, a.device, a.batch_size, a.compile)
+    generate_cli(a.out, a.n, a.size, a.steps, a.seed, a.ckpt_prior, a.ckpt_vqgan, a.tiny, a.device, a.batch_size, a.compile, a.precision)
 
 def cmd_inpaint(a):
     from megapix.megapixel import inpaint_cli
-    inpaint_cli(a.image, a.mask, a.out, a.n, a.steps, a.seed, a.feather, a.ckpt_prior, a.ckpt_vqgan, a.tiny, a.device)
+    inpaint_cli(a.image, a.mask, a.out, a.n, a.steps, a.seed, a.feather, a.ckpt_prior, a.ckpt_vqgan, a.tiny, a.device, a.precision)
 
 def pair_options(s):
     "The options `megapix generate` and `inpaint` share: which VQGAN + prior pair, steps, seed, device."
@@ -201,6 +201,7 @@ def pair_options(s):
     s.add_argument('--tiny', action='store_true', help='the random-weight tiny megapixel pipeline (noise; for smoke tests)')
     s.add_argument('--steps', type=int, default=20, help='at most this many SUNDAE steps (default 20)')
     s.add_argument('--seed', type=int, default=0); s.add_argument('--device', help='cpu or cuda (default: a GPU if there is one)')
+    s.add_argument('--precision', choices=PRECISIONS, help='bf16 autocast (default on CUDA; pays on CPUs with AMX) or fp32 (default on CPU)')
     return s
 
 # %% ../nbs/09_cli.ipynb #c144ca0b
@@ -249,6 +250,7 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument('--split', default='train', help='train or test (default train)')
     n.add_argument('--out', help='output folder (default tokens/DATA-SPLIT)')
     n.add_argument('--batch-size', type=int, default=256); n.add_argument('--device')
+    n.add_argument('--views', type=int, default=1, help='crops per picture of an image folder: the centre one, then seeded random views (default 1)')
     g = pair_options(cmd('generate', cmd_generate, 'generate images with a VQGAN + SUNDAE pair (Chapter 6), one PNG each'))
     g.add_argument('--size', type=int, help="image side (default: the models'; any with --tiny)")
     g.add_argument('--n', type=int, default=4, help='number of images (default 4)'); g.add_argument('--out', default='generated', help='folder (default generated/)')

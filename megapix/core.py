@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 __all__ = ['MODELS', 'PKG_DIR', 'WEIGHTS', 'PRECISIONS', 'RESULTS', 'exists', 'default', 'MegapixError', 'seed_everything',
            'get_device', 'Configured', 'save_model', 'list_pretrained', 'resolve_weights', 'read_config', 'load_model',
            'load_pretrained', 'to_uint8', 'image_grid', 'save_images', 'show_images', 'check_images', 'timer',
-           'autocast', 'machine', 'provenance', 'file_sha256', 'write_results', 'read_results']
+           'fastest', 'autocast', 'machine', 'provenance', 'file_sha256', 'write_results', 'read_results']
 
 # %% ../nbs/00_core.ipynb #7a36e9f6
 def exists(x): return x is not None
@@ -172,6 +172,14 @@ def timer():
     sync(); start = time.perf_counter()
     try: yield t
     finally: sync(); t.seconds = time.perf_counter() - start
+
+def fastest(f, min_total: float = 1., most: int = 50) -> float:
+    "Seconds of the fastest of at least 3 calls of `f`, more (up to `most`) until they add up to `min_total`: a benchmark time that a busy moment does not inflate."
+    times = []
+    while len(times) < 3 or (sum(times) < min_total and len(times) < most):
+        with timer() as tm: f()
+        times.append(tm.seconds)
+    return min(times)
 
 PRECISIONS = ('fp32', 'bf16')
 

@@ -16,7 +16,7 @@ from .core import MegapixError, default, exists, show_images
 
 # %% auto #0
 __all__ = ['FASHION_CLASSES', 'DEBIAN_FASHION', 'FASHION_FILES', 'IMAGE_EXTS', 'SHAPE_CLASSES', 'read_idx', 'find_fashion_mnist',
-           'ImageTensors', 'fashion_mnist', 'average_hash', 'ImageFolder', 'shapes', 'get_dataset']
+           'ImageTensors', 'fashion_mnist', 'average_hash', 'ImageFolder', 'Views', 'shapes', 'get_dataset']
 
 # %% ../nbs/01_data.ipynb #5f9e4c47
 FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
@@ -90,11 +90,12 @@ def average_hash(path) -> int:
     return int(''.join('1' if v else '0' for v in (a > a.mean()).ravel()), 2)
 
 class ImageFolder(Dataset):
-    "Every image under `root`, cropped to `size`² in [-1, 1] (random scale/crop/flip when `train`)."
+    "Every image under `root` (a folder, or a list of folders), cropped to `size`² in [-1, 1] (random scale/crop/flip when `train`)."
     def __init__(self, root, size: int = 256, train: bool = True, max_scale: float = 1.25, dedupe: bool = False):
-        root = Path(root)
-        if not root.is_dir(): raise MegapixError(f"{root}: not a folder of images")
-        files = sorted(p for p in root.rglob('*') if p.suffix.lower() in IMAGE_EXTS)
+        self.roots = [Path(r) for r in (root if isinstance(root, (list, tuple)) else [root])]
+        for r in self.roots:
+            if not r.is_dir(): raise MegapixError(f"{r}: not a folder of images")
+        files = sorted(p for r in self.roots for p in r.rglob('*') if p.suffix.lower() in IMAGE_EXTS)
         if dedupe:
             seen = {}
             for p in sorted(files, key=lambda p: -p.stat().st_size): seen.setdefault(average_hash(p), p)
@@ -111,6 +112,20 @@ class ImageFolder(Dataset):
         x = torch.from_numpy(np.asarray(im.crop((dx, dy, dx + s, dy + s))).copy()).permute(2, 0, 1)
         if self.train and torch.rand(()) < 0.5: x = x.flip(-1)
         return x.float() / 127.5 - 1, 0
+
+# %% ../nbs/01_data.ipynb #111f336b
+class Views(Dataset):
+    "`views` crops of each picture of an `ImageFolder`: item `i` is view `i // n` of picture `i % n`; view 0 is the centre crop, the others random views seeded by `i`."
+    def __init__(self, folder: ImageFolder, views: int = 1):
+        if views < 1: raise MegapixError(f"views must be >= 1, got {views}")
+        self.folder, self.views = folder, views
+    def __len__(self): return len(self.folder) * self.views
+    def __getitem__(self, i):
+        v, j = divmod(i, len(self.folder))
+        train, self.folder.train = self.folder.train, v > 0
+        try:
+            with torch.random.fork_rng(): torch.manual_seed(i); return self.folder[j]
+        finally: self.folder.train = train
 
 # %% ../nbs/01_data.ipynb #be14c893
 SHAPE_CLASSES = ['disc', 'ring', 'square', 'frame', 'h-bar', 'v-bar', 'plus', 'x', 'triangle', 'two dots']

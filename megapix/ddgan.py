@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import (Configured, MegapixError, check_images, get_device, list_pretrained, load_model, machine,
+from .core import (Configured, MegapixError, check_images, fastest, get_device, list_pretrained, load_model, machine,
                           read_config, resolve_weights, seed_everything, timer)
 from .data import get_dataset
 from .ddpm import DDPMScheduler, cosine_betas, linear_betas
@@ -219,14 +219,7 @@ def bench(device=None, batch_size: int = 64) -> str:
     D = DDPM(**{k: DDPM_PRESETS['small'][k] for k in DDPM_ARGS}).to(dev).eval()
     x, t, z = torch.randn(batch_size, 1, 32, 32, device=dev), torch.zeros(batch_size, dtype=torch.long, device=dev), torch.randn(batch_size, G.z_dim, device=dev)
     calls = {'ddgan generator': lambda: G(x, t, z), 'ddpm u-net': lambda: D(x, t)}
-    per = {}
-    with torch.no_grad():
-        for name, f in calls.items(): f()
-        for _ in range(2):  # alternate, so both see the same machine state
-            for name, f in calls.items():
-                with timer() as tm:
-                    for _ in range(3): f()
-                per[name] = min(per.get(name, 1e9), tm.seconds / 3)
+    with torch.no_grad(): per = {name: fastest(f) for name, f in calls.items()}
     g, d = per['ddgan generator'], per['ddpm u-net']
     lines = [f"ddgan small generator ({G.num_params():,} params) vs ddpm small u-net ({D.num_params():,}) on {machine()}, batch {batch_size}",
              f"  one evaluation: generator {g * 1e3:.1f} ms, u-net {d * 1e3:.1f} ms (ratio {g / d:.2f})"]

@@ -4,14 +4,14 @@
 
 # %% ../nbs/10_ddpm.ipynb #f700eb1a
 from __future__ import annotations
-import math
+import importlib.util, math
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import (Configured, MegapixError, autocast, check_images, default, get_device, load_model, load_pretrained,
+from .core import (PRECISIONS, Configured, MegapixError, autocast, check_images, fastest, default, get_device, load_model, load_pretrained,
 
                           machine, resolve_weights, seed_everything, timer)
 from .data import get_dataset
@@ -20,7 +20,8 @@ from .unet import UNet
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'PRESETS', 'MODEL_ARGS', 'DDPM_WEIGHTS', 'T_GRID', 'chapter', 'linear_betas', 'cosine_betas',
-           'DDPMScheduler', 'ddpm_loss', 'DDPM', 'sample', 'train', 'evaluate', 'bench', 'demo_widget', 'sample_cli']
+           'DDPMScheduler', 'ddpm_loss', 'DDPM', 'sample', 'train', 'evaluate', 'diffusers_unet', 'bench',
+           'demo_widget', 'sample_cli']
 
 # %% ../nbs/10_ddpm.ipynb #d6c1c512
 def linear_betas(T: int = 1000, start: float = 1e-4, end: float = 0.02) -> torch.Tensor:
@@ -178,22 +179,44 @@ def evaluate(weights: str = DDPM_WEIGHTS, n: int = 2048, device=None, steps=None
     return res
 
 # %% ../nbs/10_ddpm.ipynb #15a88748
+def diffusers_unet(cfg: dict):
+    "diffusers' `UNet2DModel` laid out like our U-Net for `cfg`: widths, blocks per level, attention levels and head width, GroupNorm(8), a 4·dim time embedding."
+    from diffusers import UNet2DModel
+    chans = [cfg['dim'] * m for m in cfg['mults']]
+    attn = [lvl in cfg['attn_levels'] for lvl in range(len(chans))]
+    return UNet2DModel(sample_size=32, in_channels=1, out_channels=1, block_out_channels=chans, layers_per_block=cfg['res_blocks'],
+                       down_block_types=['AttnDownBlock2D' if a else 'DownBlock2D' for a in attn],
+                       up_block_types=['AttnUpBlock2D' if a else 'UpBlock2D' for a in reversed(attn)],
+                       norm_num_groups=8, attention_head_dim=chans[-1] // 4, dropout=cfg['dropout'])
+
 def bench(device=None, batch_size: int = 64, preset: str = 'small') -> str:
-    "Seconds per network evaluation and per training step, and images/s at each T of `T_GRID`."
-    dev = get_device(device); seed_everything(0)
-    model = DDPM(**{k: PRESETS[preset][k] for k in MODEL_ARGS}).to(dev)
+    "Fastest network evaluation and training step in fp32 and bf16, images/s at each T of `T_GRID`; beside diffusers' equal-size `UNet2DModel` if installed."
+    dev = get_device(device); seed_everything(0); cfg = PRESETS[preset]
+    nets = {'megapix UNet': DDPM(**{k: cfg[k] for k in MODEL_ARGS}).to(dev)}
+    if importlib.util.find_spec('diffusers'): nets['diffusers UNet2DModel'] = diffusers_unet(cfg).to(dev)
     x, t = torch.randn(batch_size, 1, 32, 32, device=dev), torch.randint(0, 1000, (batch_size,), device=dev)
-    with torch.no_grad():
-        model(x, t)
-        with timer() as f:
-            for _ in range(3): model(x, t)
-    opt = torch.optim.AdamW(model.parameters()); sch = model.scheduler()
-    with timer() as s:
-        for _ in range(3): opt.zero_grad(); ddpm_loss(model, x, sch).backward(); opt.step()
-    per_eval, per_step = f.seconds / 3, s.seconds / 3
-    lines = [f"ddpm {preset} ({model.num_params():,} parameters) on {machine()}, batch {batch_size}",
-             f"  one network evaluation: {per_eval * 1e3:.1f} ms; one training step: {per_step * 1e3:.1f} ms"]
-    lines += [f"  T = {T:4d}: {batch_size / (per_eval * T):10.2f} images/s" for T in T_GRID]
+    opts = {name: torch.optim.AdamW(net.parameters()) for name, net in nets.items()}
+    def call(name, prec):
+        with autocast(dev, prec): out = nets[name](x, t)
+        return (out if torch.is_tensor(out) else out.sample).float()
+    def step(name, prec):   # the same ε-regression loss for both, so only the networks differ
+        opts[name].zero_grad(); F.mse_loss(call(name, prec), x).backward(); opts[name].step()
+    times = {}
+    for prec in PRECISIONS:
+        for name in nets:
+            with torch.no_grad(): times[name, prec, 'eval'] = fastest(lambda: call(name, prec))
+            times[name, prec, 'step'] = fastest(lambda: step(name, prec))
+    lines = [f"ddpm {preset} on {machine()}, batch {batch_size}: milliseconds per network evaluation / per training step"]
+    for name, net in nets.items():
+        lines.append(f"  {name:21s} {sum(p.numel() for p in net.parameters()):>10,} parameters: " +
+                     ', '.join(f"{p} {times[name, p, 'eval'] * 1e3:.1f} / {times[name, p, 'step'] * 1e3:.1f}" for p in PRECISIONS))
+    ours = 'megapix UNet'
+    if len(nets) > 1:
+        lines.append('  megapix / diffusers time: ' + ', '.join(f"{p} {times[ours, p, k] / times['diffusers UNet2DModel', p, k]:.2f} ({k})"
+                                                           for p in PRECISIONS for k in ('eval', 'step')))
+    lines.append(f"  bf16 / fp32 time (megapix): eval {times[ours, 'bf16', 'eval'] / times[ours, 'fp32', 'eval']:.2f}, "
+                 f"step {times[ours, 'bf16', 'step'] / times[ours, 'fp32', 'step']:.2f}")
+    lines += [f"  T = {T:4d}: " + ', '.join(f"{batch_size / (times[ours, p, 'eval'] * T):9.2f} images/s {p}" for p in PRECISIONS) for T in T_GRID]
     return '\n'.join(lines)
 
 # %% ../nbs/10_ddpm.ipynb #1a50b42a

@@ -13,7 +13,7 @@ from einops import rearrange, repeat
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from .core import (RESULTS, Configured, MegapixError, default, exists, get_device, machine, provenance,
+from .core import (RESULTS, Configured, MegapixError, default, exists, fastest, get_device, machine, provenance,
                           seed_everything, timer, write_results)
 from .learner import Chapter, Phase, Trainer
 
@@ -326,13 +326,6 @@ def _mem_start(cuda: bool) -> int:
 def _mem_peak(cuda: bool) -> int:
     return torch.cuda.max_memory_allocated() if cuda else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
-def _fastest(f, min_total: float = 1., most: int = 50) -> float:
-    times = []
-    while len(times) < 3 or (sum(times) < min_total and len(times) < most):
-        with timer() as tm: f()
-        times.append(tm.seconds)
-    return min(times)
-
 def measure(model: str, side: int, batch: int = 1, device='cpu', dim: int = 128, heads: int = 4, codes: int = 1024) -> dict:
     "Time (fastest of several) and peak memory growth of a forward pass and of a training step of one of `COST_MODELS` on a side×side grid (CPU: one per process)."
     dev = get_device(device); cuda = dev.type == 'cuda'
@@ -344,11 +337,11 @@ def measure(model: str, side: int, batch: int = 1, device='cpu', dim: int = 128,
     step(t[:1, :2 * f, :2 * f])    # a small warm-up: one-time allocations (kernels, workspaces) are not the model's
     with torch.no_grad():
         base = _mem_start(cuda); m(t); mem = _mem_peak(cuda) - base
-        seconds = _fastest(lambda: m(t))
+        seconds = fastest(lambda: m(t))
     if cuda: base = _mem_start(cuda)   # on the CPU the peak only grows: a step's peak is measured from the same base
     step(t); train_mem = _mem_peak(cuda) - base
     return dict(model=model, grid=f'{side}x{side}', tokens=side * side, batch=batch, params=m.num_params(), device=dev.type,
-                seconds=seconds, peak_mb=mem / 2 ** 20, train_seconds=_fastest(lambda: step(t), 0., 2), train_peak_mb=train_mem / 2 ** 20,
+                seconds=seconds, peak_mb=mem / 2 ** 20, train_seconds=fastest(lambda: step(t), 0., 2), train_peak_mb=train_mem / 2 ** 20,
                 machine=machine(), threads=torch.get_num_threads())
 
 def cost(sides=(16, 32, 64), batch: int = 1, device=None, models=tuple(COST_MODELS)) -> list[dict]:

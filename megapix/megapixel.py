@@ -14,17 +14,18 @@ import torch.nn.functional as F
 from einops import reduce
 
 from . import sundae
-from .core import (RESULTS, MegapixError, default, exists, get_device, list_pretrained, machine, provenance, seed_everything,
+from .core import (PRECISIONS, RESULTS, MegapixError, autocast, default, exists, get_device, list_pretrained, machine, provenance, seed_everything,
                           timer, to_uint8, write_results)
 from .learner import Chapter
 from .sundae import SUNDAE_WEIGHTS, Prior, load_prior, sample
 from .vqgan import PRESETS as VQ_PRESETS, VQGAN, decode, encode, load_vqgan
 
 # %% auto #0
-__all__ = ['MASKS', 'PRIOR_FULL', 'PHOTOS', 'PRESETS', 'MEGAPIXEL_WEIGHTS', 'chapter', 'latent_mask', 'rect_mask', 'centre_mask',
-           'half_mask', 'outpaint_mask', 'brush_mask', 'block_mask', 'load_mask', 'make_mask', 'Output', 'fit',
-           'seam_weights', 'Pipeline', 'tiny_pipeline', 'full_size_pipeline', 'bench', 'bench_table', 'prepare_photos',
-           'train', 'cli_pipeline', 'save_image', 'generate_cli', 'inpaint_cli', 'sample_cli', 'demo_widget']
+__all__ = ['MASKS', 'PRIOR_FULL', 'PHOTOS', 'DEBIAN_PHOTOS', 'PRESETS', 'MEGAPIXEL_WEIGHTS', 'chapter', 'latent_mask',
+           'rect_mask', 'centre_mask', 'half_mask', 'outpaint_mask', 'brush_mask', 'block_mask', 'load_mask',
+           'make_mask', 'Output', 'fit', 'seam_weights', 'Pipeline', 'tiny_pipeline', 'full_size_pipeline', 'bench',
+           'bench_table', 'prepare_photos', 'train', 'cli_pipeline', 'save_image', 'generate_cli', 'inpaint_cli',
+           'sample_cli', 'demo_widget']
 
 # %% ../nbs/60_megapixel.ipynb #dc790eca
 def latent_mask(pixel_mask, f: int) -> torch.Tensor:
@@ -145,10 +146,12 @@ def seam_weights(mask: torch.Tensor, feather: int = 0) -> torch.Tensor:
 # %% ../nbs/60_megapixel.ipynb #b40303a9
 class Pipeline:
     "A VQGAN and a SUNDAE prior over its tokens: new images (seed §3.5) and inpainting with any mask (§3.6)."
-    def __init__(self, vqgan: VQGAN, prior: Prior, batch_size: int = 8, compile: bool = False):
+    def __init__(self, vqgan: VQGAN, prior: Prior, batch_size: int = 8, compile: bool = False, precision: str | None = None):
         if vqgan.codes != prior.codes: raise MegapixError(f"the prior writes {prior.codes} codes but the VQGAN has {vqgan.codes}: not a pair")
         self.vqgan, self.prior, self.batch_size, self.f = vqgan.eval(), prior.eval(), batch_size, vqgan.f
         self.device = next(prior.parameters()).device
+        self.precision = default(precision, 'bf16' if self.device.type == 'cuda' else 'fp32')
+        autocast(self.device, self.precision)   # a bad `precision` fails here, not at the first image
         self.size = (prior.shape[0] * self.f, prior.shape[1] * self.f)    # the image size the prior was trained for
         if compile: prior.compile(); vqgan.decoder.compile()
 
@@ -159,7 +162,7 @@ class Pipeline:
         if not exists(default(vqgan, p.vqgan)): raise MegapixError(f"{prior}: this prior records no VQGAN (pixel tokens?): pass one")
         return cls(load_vqgan(default(vqgan, p.vqgan), dev), p, **kw)
 
-    def _autocast(self): return torch.autocast('cuda', dtype=torch.bfloat16, enabled=self.device.type == 'cuda')
+    def _autocast(self): return autocast(self.device, self.precision)
 
     def _run(self, n, shape, steps, temperature, seed, mask=None, tokens=None, **kw):
         "Sample and decode `n` grids in batches (batch i seeded `seed + i`): images, tokens, steps, seconds sampling, seconds decoding."
@@ -213,17 +216,19 @@ def full_size_pipeline(device=None, seed: int = 0, **kw) -> Pipeline:
     prior = sundae.build(PRIOR_FULL, vq.codes, (vq.image_size // vq.f,) * 2)
     return Pipeline(vq.to(dev), prior.to(dev), **kw)
 
-def bench(device=None, steps: int = 100, batches=None, compile: bool = False) -> str:
+def bench(device=None, steps: int = 100, batches=(1, 8), precisions=None, compile: bool = False) -> str:
     "What `megapix bench megapixel` runs: seconds of latent sampling (`steps`, no early stop) and of decoding for the full-size pair; writes megapixel-bench.json."
-    dev = get_device(device); batches = default(batches, (1, 8) if dev.type == 'cuda' else (1,))
+    dev = get_device(device); precisions = default(precisions, ('bf16',) if dev.type == 'cuda' else PRECISIONS)
     pipe, rows = full_size_pipeline(dev, compile=compile), []
-    for b in batches:
-        pipe.batch_size = b
-        if dev.type == 'cuda': pipe.generate(b, steps=3, early_stop=False)     # warm-up (and compilation)
-        o = pipe.generate(b, steps=steps, early_stop=False)
-        rows.append(dict(device=dev.type, machine=machine(), batch=b, steps=steps, precision='bf16' if dev.type == 'cuda' else 'fp32',
-                         compiled=compile, seconds_sample=o.seconds_sample, seconds_per_step=o.seconds_sample / steps,
-                         seconds_decode=o.seconds_decode, images_per_s=b / (o.seconds_sample + o.seconds_decode)))
+    for prec in precisions:
+        for b in batches:
+            pipe.batch_size, pipe.precision = b, prec
+            if dev.type == 'cuda': pipe.generate(b, steps=3, early_stop=False)     # warm-up (and compilation)
+            o = pipe.generate(b, steps=steps, early_stop=False)
+            rows.append(dict(device=dev.type, machine=machine(), batch=b, steps=steps, precision=prec,
+                             compiled=compile, seconds_sample=o.seconds_sample, seconds_per_step=o.seconds_sample / steps,
+                             seconds_decode=o.seconds_decode, images_per_s=b / (o.seconds_sample + o.seconds_decode)))
+            print(f"{prec}, batch {b}: sampling {o.seconds_sample:.2f} s, decoding {o.seconds_decode:.2f} s", flush=True)
     f, cmd = RESULTS / 'megapixel-bench.json', 'megapix bench megapixel' + (f' --device {device}' if exists(device) else '')
     if dev.type == 'cpu' and 'OMP_NUM_THREADS' in os.environ: cmd = f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']} {cmd}"
     old = json.loads(f.read_text()) if f.exists() else {}
@@ -243,12 +248,18 @@ def bench_table(res: dict) -> str:
 
 # %% ../nbs/60_megapixel.ipynb #c8ae42bf
 PHOTOS = Path('/usr/share/backgrounds')
+DEBIAN_PHOTOS = ('/usr/share/backgrounds/mate/nature',    # apt-get install mate-backgrounds plasma-workspace-wallpapers
+                 *(f'/usr/share/wallpapers/{n}' for n in ('BytheWater', 'ColdRipple', 'ColorfulCups', 'DarkestHour', 'EveningGlow',
+                                                          'FallenLeaf', 'Grey', 'Kite', 'OneStandsOut', 'Path', 'summer_1am')))
 
 def prepare_photos(out, src=PHOTOS, size: int = 1024, max_mb: float = 30, quality: int = 92) -> Path:
-    "A training folder from the photographs under `src`: duplicates dropped (average hash), each at least `size`², centre-cropped to it, JPEG, up to `max_mb`."
+    "A training folder from the photographs under `src` (a folder or a list of them): duplicates dropped (average hash), each at least `size`², centre-cropped to it, JPEG, up to `max_mb`."
     from PIL import Image
     from megapix.data import ImageFolder
-    ds = ImageFolder(src, size=size, train=False, dedupe=True)       # centre crops, one file per picture (the largest)
+    ds = ImageFolder(list(src) if isinstance(src, (list, tuple)) else src, size=size, train=False, dedupe=True)   # one file per picture (the largest)
+    def name(p):   # the path below its folder, with the folder's name when there are several
+        root = next(r for r in ds.roots if p.is_relative_to(r))
+        return '_'.join(((root.name,) if len(ds.roots) > 1 else ()) + p.relative_to(root).with_suffix('').parts)
     with_size = []
     for p in ds.files:
         with Image.open(p) as im: big = min(im.size) >= size
@@ -256,7 +267,7 @@ def prepare_photos(out, src=PHOTOS, size: int = 1024, max_mb: float = 30, qualit
     ds.files, out, total = with_size, Path(out), 0
     out.mkdir(parents=True, exist_ok=True)
     for i, p in enumerate(ds.files):
-        f = out / f'{p.stem}.jpg'
+        f = out / f'{name(p)}.jpg'
         Image.fromarray(to_uint8(ds[i][0]).permute(1, 2, 0).numpy()).save(f, quality=quality)
         total += f.stat().st_size
         if total > max_mb * 1e6: f.unlink(); break
@@ -268,6 +279,8 @@ def prepare_photos(out, src=PHOTOS, size: int = 1024, max_mb: float = 30, qualit
 PRESETS = {   # priors over megapixel tokens: Chapter 5's trainer, its 'full' network, T = 3 (§3.4)
     'tiny': dict(sundae.PRESETS['tiny']),    # seconds, pixel tokens: checks that the delegation runs
     'full': {**PRIOR_FULL, 'tokens': 'tokens/photos-train', 'vqgan': 'vqgan-megapixel', 'batch_size': 32, 'iters': 200_000, 'ckpt_every': 2000},
+    'photo-128': {**sundae.PRESETS['small'], 'tokens': 'tokens/photos-128-train', 'vqgan': 'vqgan-photo-128', 'batch_size': 16, 'iters': 3000,
+                  'ckpt_every': 250, 'precision': 'bf16'},   # CPU-sized: Chapter 5's small network over 16x16 tokens of 128x128 photographs
 }
 MEGAPIXEL_WEIGHTS = ('vqgan-megapixel', 'sundae-megapixel')
 
@@ -294,9 +307,9 @@ def save_image(x: torch.Tensor, path) -> Path:
     return path
 
 def generate_cli(out='generated', n: int = 4, size=None, steps: int = 20, seed: int = 0, prior=None, vqgan=None, tiny: bool = False,
-                 device=None, batch_size: int = 8, compile: bool = False) -> list[Path]:
+                 device=None, batch_size: int = 8, compile: bool = False, precision=None) -> list[Path]:
     "What `megapix generate` runs: `n` images, one PNG each in the folder `out`, and a line of timings."
-    pipe = cli_pipeline(prior, vqgan, tiny, size, device, batch_size=batch_size, compile=compile)
+    pipe = cli_pipeline(prior, vqgan, tiny, size, device, batch_size=batch_size, compile=compile, precision=precision)
     o = pipe.generate(n, steps=steps, seed=seed)
     files = [save_image(x, Path(out) / f'{seed:04d}-{i:03d}.png') for i, x in enumerate(o.images)]
     print(f"{n} images of {pipe.size[0]}x{pipe.size[1]} in {o.seconds_sample + o.seconds_decode:.2f} s on {machine()} (latent sampling "
@@ -304,11 +317,11 @@ def generate_cli(out='generated', n: int = 4, size=None, steps: int = 20, seed: 
     return files
 
 def inpaint_cli(image, mask, out='inpainted.png', n: int = 1, steps: int = 20, seed: int = 0, feather: int = 0, prior=None, vqgan=None,
-                tiny: bool = False, device=None) -> list[Path]:
+                tiny: bool = False, device=None, precision=None) -> list[Path]:
     "What `megapix inpaint` runs: fill `mask` (a mask image, white = fill, or a preset name) in the image file `image`."
     from megapix.data import _open_rgb
     im = _open_rgb(image)
-    pipe = cli_pipeline(prior, vqgan, tiny, max(32, min(im.size) // 32 * 32) if tiny else None, device)   # the tiny one at the image's size
+    pipe = cli_pipeline(prior, vqgan, tiny, max(32, min(im.size) // 32 * 32) if tiny else None, device, precision=precision)   # tiny: at the image's size
     x = torch.from_numpy(np.asarray(im.convert('L') if pipe.vqgan.channels == 1 else im).copy()).float() / 127.5 - 1
     x = x[None] if x.ndim == 2 else x.permute(2, 0, 1)
     if mask in MASKS: x, m = fit(x[None], pipe.size)[0], MASKS[mask](pipe.size, pipe.f, seed)   # a preset is drawn at the model's size

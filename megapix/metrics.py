@@ -168,7 +168,6 @@ def resume_results(previous: dict | None, fid: FID, n: int, **same) -> dict:
             'rows': list(prev.get('rows', [])),
             'earlier_runs': prev.get('earlier_runs', []) + ([prev['provenance']] if 'provenance' in prev else [])}
 
-
 # %% ../nbs/03_metrics.ipynb #54697c0e
 def classifier_check(images: torch.Tensor, classifier: Classifier | None = None, min_prob: float = 0.8) -> dict:
     "Mean max-probability of the classifier on `images`, the classes present, and whether both pass (≥ `min_prob`, all 10)."

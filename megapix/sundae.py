@@ -15,9 +15,9 @@ from einops import rearrange
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from .core import (Configured, MegapixError, default, exists, get_device, load_model, load_pretrained, machine, read_config, read_results,
+from .core import (Configured, MegapixError, default, exists, fastest, get_device, load_model, load_pretrained, machine, read_config, read_results,
                           resolve_weights, seed_everything, timer)
-from .hourglass import HourglassTransformer, _all_tokens, _fastest, corrupt, pixel_tokens
+from .hourglass import HourglassTransformer, _all_tokens, corrupt, pixel_tokens
 from .learner import EMA, Chapter, Phase, Trainer, trained_weights, unrolled_loss
 
 # %% auto #0
@@ -337,10 +337,11 @@ def bench(device=None, batch_size: int = 64) -> str:
     z = torch.randint(0, 256, (batch_size, 8, 8), device=dev)
     lines = [f"megapix bench sundae on {machine()}, batch {batch_size}, {priors['sundae'].num_params() / 1e6:.2f}M-parameter prior on 8x8 tokens"]
     with torch.no_grad():
-        fwd = _fastest(lambda: priors['sundae'](z)); dec = _fastest(lambda: decode(vq, z.cpu()))
+        fwd = fastest(lambda: priors['sundae'](z)); dec = fastest(lambda: decode(vq, z.cpu()))
         lines.append(f"prior forward {fwd * 1e3:.1f} ms, VQGAN decode {dec * 1e3:.1f} ms (one step costs {fwd / dec:.2f} decodes)")
         for s in (5, 10, 20):
-            t = {o: _fastest(lambda: draw(priors[o], batch_size, s, early_stop=False) if o == 'sundae' else draw(priors[o], batch_size, s), min_total=0.5)
+            t = {o: fastest(
+lambda: draw(priors[o], batch_size, s, early_stop=False) if o == 'sundae' else draw(priors[o], batch_size, s), min_total=0.5)
                  for o in OBJECTIVES}
             lines.append(f"{s:3d} steps: " + ', '.join(f"{o} {batch_size / (t[o] + dec):.0f} images/s" for o in OBJECTIVES)
                          + f" (maskgit/sundae time {t['maskgit'] / t['sundae']:.2f})")

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .core import (Configured, MegapixError, check_images, exists, get_device, list_pretrained, load_model,
                           machine, provenance, resolve_weights, seed_everything, timer)
-from .data import ImageFolder, get_dataset
+from .data import ImageFolder, Views, get_dataset
 from .learner import EMA, Callback, Chapter, Phase, Trainer, dist_info, init_distributed
 from .unet import Attention, ResBlock, norm
 
@@ -277,6 +277,9 @@ PRESETS = {
     'tiny': {**_SMALL, 'dim': 8, 'z_channels': 8, 'codes': 32, 'code_dim': 8, 'd_dim': 8, 'disc_start': 8, 'disc_warmup': 2,
              'restart_every': 5, 'restart_until': 15, 'iters': 20, 'batch_size': 16, 'ckpt_every': 10, 'log_every': 5, 'ema': 0.9},
     'small': _SMALL,
+    'photo-128': {**_SMALL, 'data': None, 'channels': 3, 'image_size': 128, 'dim': 32, 'mults': [1, 2, 2, 4], 'res_blocks': 1, 'attn_levels': [3],
+                  'z_channels': 64, 'codes': 512, 'code_dim': 64, 'd_layers': 3, 'disc_start': 1500, 'restart_until': 1500,
+                  'iters': 2500, 'batch_size': 8, 'precision': 'bf16'},
     'f16-256': {**_SMALL, 'data': None, 'channels': 3, 'image_size': 256, 'dim': 128, 'mults': [1, 1, 2, 2, 4], 'res_blocks': 2,
                 'attn_levels': [4], 'z_channels': 256, 'codes': 1024, 'code_dim': 256, 'd_dim': 64, 'd_layers': 3,
                 'disc_weight': 0.8, 'disc_start': 30_000, 'disc_warmup': 2000, 'restart_until': 20_000, 'lr': 4.5e-4, 'lr_d': 4.5e-4, 'ema': 0.9999,
@@ -459,14 +462,15 @@ def sample_cli(weights, n: int = 64, steps=None, seed: int = 0, device='cpu'):
     m = load_vqgan(weights, device); x = fashion_mnist('test')[torch.arange(seed, seed + max(1, n // 2))][0]
     return torch.cat([x, decode(m, encode(m, x))])
 
-def encode_cli(ckpt=None, data='fashion', split='train', out=None, batch_size: int = 256, device=None) -> Path:
-    "What `megapix encode` runs: the latent dataset of `data` under the VQGAN `ckpt` (default: the shipped one)."
+def encode_cli(ckpt=None, data='fashion', split='train', out=None, batch_size: int = 256, device=None, views: int = 1) -> Path:
+    "What `megapix encode` runs: the latent dataset of `data` under the VQGAN `ckpt` (default: the shipped one); `views` > 1 crops per picture of a folder."
     dev = init_distributed(device)
     m = load_vqgan(ckpt or VQGAN_WEIGHTS, dev)
     ds = get_dataset(data, split, size=m.image_size)
-    if isinstance(ds, ImageFolder): ds.train = False   # centre crops, no flips: the same tokens every run
+    if isinstance(ds, ImageFolder): ds.train = False; ds = Views(ds, views)   # centre crops, then seeded views: the same tokens every run
+    elif views != 1: raise MegapixError(f"--views needs a folder of images, not {data!r}")
     out = Path(out or f'tokens/{Path(str(data)).name}-{split}')
-    with timer() as tm: encode_dataset(m, ds, out, batch_size, source=f'{data}:{split}')
+    with timer() as tm: encode_dataset(m, ds, out, batch_size, source=f'{data}:{split}' + (f':views={views}' if views > 1 else ''))
     if dist_info()[0] == 0: print(f"{len(ds)} images -> {out / 'tokens.npy'} in {tm.seconds:.1f} s on {machine()}")
     return out
 
