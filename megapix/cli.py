@@ -196,7 +196,9 @@ def cmd_inpaint(a):
 
 def pair_options(s):
     "The options `megapix generate` and `inpaint` share: which VQGAN + prior pair, steps, seed, device."
-    s.add_argument('--ckpt-prior', help='prior: run folder, weights folder or shipped name (default: sundae-megapixel if shipped, else sundae-fashion)')
+    s.add_argument('--ckpt-prior', help='prior: run folder, weights folder or shipped name (default: sundae-megapixel if shipped, else sundae-fashion; '
+                                        'sundae-photo-128 for colour photographs at 128x128)')
+
     s.add_argument('--ckpt-vqgan', help='VQGAN (default: the one the prior records)')
     s.add_argument('--tiny', action='store_true', help='the random-weight tiny megapixel pipeline (noise; for smoke tests)')
     s.add_argument('--steps', type=int, default=20, help='at most this many SUNDAE steps (default 20)')
