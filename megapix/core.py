@@ -18,7 +18,8 @@ from safetensors.torch import load_file, save_file
 __all__ = ['MODELS', 'PKG_DIR', 'WEIGHTS', 'PRECISIONS', 'RESULTS', 'exists', 'default', 'MegapixError', 'seed_everything',
            'get_device', 'Configured', 'save_model', 'list_pretrained', 'resolve_weights', 'read_config', 'load_model',
            'load_pretrained', 'to_uint8', 'image_grid', 'save_images', 'show_images', 'check_images', 'timer',
-           'fastest', 'autocast', 'machine', 'provenance', 'file_sha256', 'write_results', 'read_results']
+           'fastest', 'check_precision', 'autocast', 'machine', 'provenance', 'file_sha256', 'write_results',
+           'read_results']
 
 # %% ../nbs/00_core.ipynb #7a36e9f6
 def exists(x): return x is not None
@@ -183,10 +184,14 @@ def fastest(f, min_total: float = 1., most: int = 50) -> float:
 
 PRECISIONS = ('fp32', 'bf16')
 
+def check_precision(precision: str) -> str:
+    if precision not in PRECISIONS: raise MegapixError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    return precision
+
 def autocast(device, precision: str = 'fp32'):
     "bf16 autocast on `device` when `precision` is 'bf16' (CUDA, or a CPU with AMX/AVX-512 bf16 units); fp32 leaves everything as it is."
-    if precision not in PRECISIONS: raise MegapixError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=precision == 'bf16')
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=check_precision(precision) == 'bf16')
+
 
 def machine() -> str:
 

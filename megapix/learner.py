@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler, TensorDataset
 from safetensors.torch import load_file
 from tqdm.auto import tqdm
 
-from .core import Configured, MegapixError, PRECISIONS, autocast, default, exists, get_device, save_model, load_model, read_config
+from .core import Configured, MegapixError, autocast, check_precision, default, exists, get_device, save_model, load_model, read_config
 
 from .data import ImageTensors
 
@@ -107,7 +107,7 @@ class Trainer:
     def __init__(self, model: Configured, data: Dataset, phases, *, batch_size=64, iters=1000, out=None,
                  ckpt_every=500, log_every=10, seed=0, precision='fp32', warmup=0, lr_schedule='constant', num_workers=0,
                  cbs=(), device=None, progress=True, run_config: dict | None = None):
-        if precision not in PRECISIONS: raise MegapixError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+        check_precision(precision)
         if iters < 0 or batch_size < 1: raise MegapixError(f"need iters >= 0 and batch_size >= 1, got {iters}, {batch_size}")
         self.device = init_distributed(device); self.rank, self.world = dist_info()
         self.model, self.data = model.to(self.device), data

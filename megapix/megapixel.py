@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from einops import reduce
 
 from . import sundae
-from .core import (PRECISIONS, RESULTS, MegapixError, autocast, default, exists, get_device, list_pretrained, machine, provenance, seed_everything,
+from .core import (PRECISIONS, RESULTS, MegapixError, autocast, check_precision, default, exists, get_device, list_pretrained, machine, provenance, seed_everything,
                           timer, to_uint8, write_results)
 from .learner import Chapter
 from .sundae import SUNDAE_WEIGHTS, Prior, load_prior, sample
@@ -24,8 +24,8 @@ from .vqgan import PRESETS as VQ_PRESETS, VQGAN, decode, encode, load_vqgan
 __all__ = ['MASKS', 'PRIOR_FULL', 'PHOTOS', 'DEBIAN_PHOTOS', 'PRESETS', 'MEGAPIXEL_WEIGHTS', 'chapter', 'latent_mask',
            'rect_mask', 'centre_mask', 'half_mask', 'outpaint_mask', 'brush_mask', 'block_mask', 'load_mask',
            'make_mask', 'Output', 'fit', 'seam_weights', 'Pipeline', 'tiny_pipeline', 'full_size_pipeline', 'bench',
-           'bench_table', 'prepare_photos', 'train', 'cli_pipeline', 'save_image', 'generate_cli', 'inpaint_cli',
-           'sample_cli', 'demo_widget']
+           'bench_table', 'photographs', 'prepare_photos', 'train', 'cli_pipeline', 'save_image', 'generate_cli',
+           'inpaint_cli', 'sample_cli', 'demo_widget']
 
 # %% ../nbs/60_megapixel.ipynb #dc790eca
 def latent_mask(pixel_mask, f: int) -> torch.Tensor:
@@ -150,8 +150,7 @@ class Pipeline:
         if vqgan.codes != prior.codes: raise MegapixError(f"the prior writes {prior.codes} codes but the VQGAN has {vqgan.codes}: not a pair")
         self.vqgan, self.prior, self.batch_size, self.f = vqgan.eval(), prior.eval(), batch_size, vqgan.f
         self.device = next(prior.parameters()).device
-        self.precision = default(precision, 'bf16' if self.device.type == 'cuda' else 'fp32')
-        autocast(self.device, self.precision)   # a bad `precision` fails here, not at the first image
+        self.precision = check_precision(default(precision, 'bf16' if self.device.type == 'cuda' else 'fp32'))
         self.size = (prior.shape[0] * self.f, prior.shape[1] * self.f)    # the image size the prior was trained for
         if compile: prior.compile(); vqgan.decoder.compile()
 
@@ -252,19 +251,24 @@ DEBIAN_PHOTOS = ('/usr/share/backgrounds/mate/nature',    # apt-get install mate
                  *(f'/usr/share/wallpapers/{n}' for n in ('BytheWater', 'ColdRipple', 'ColorfulCups', 'DarkestHour', 'EveningGlow',
                                                           'FallenLeaf', 'Grey', 'Kite', 'OneStandsOut', 'Path', 'summer_1am')))
 
+def photographs(src=PHOTOS, size: int = 1024, min_side: int | None = None):
+    "The pictures under `src` (a folder or a list of them) as centre crops of `size`²: one file per picture (the largest, by average hash), at least `min_side` (default `size`) on its shorter side."
+    from PIL import Image
+    from megapix.data import ImageFolder
+    ds = ImageFolder(src, size=size, train=False, dedupe=True)
+    def big(p):
+        with Image.open(p) as im: return min(im.size) >= default(min_side, size)
+    ds.files = [p for p in ds.files if big(p)]
+    return ds
+
 def prepare_photos(out, src=PHOTOS, size: int = 1024, max_mb: float = 30, quality: int = 92) -> Path:
     "A training folder from the photographs under `src` (a folder or a list of them): duplicates dropped (average hash), each at least `size`², centre-cropped to it, JPEG, up to `max_mb`."
     from PIL import Image
-    from megapix.data import ImageFolder
-    ds = ImageFolder(list(src) if isinstance(src, (list, tuple)) else src, size=size, train=False, dedupe=True)   # one file per picture (the largest)
+    ds = photographs(src, size)
     def name(p):   # the path below its folder, with the folder's name when there are several
         root = next(r for r in ds.roots if p.is_relative_to(r))
         return '_'.join(((root.name,) if len(ds.roots) > 1 else ()) + p.relative_to(root).with_suffix('').parts)
-    with_size = []
-    for p in ds.files:
-        with Image.open(p) as im: big = min(im.size) >= size
-        if big: with_size.append(p)
-    ds.files, out, total = with_size, Path(out), 0
+    out, total = Path(out), 0
     out.mkdir(parents=True, exist_ok=True)
     for i, p in enumerate(ds.files):
         f = out / f'{name(p)}.jpg'
