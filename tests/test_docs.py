@@ -23,7 +23,8 @@ def read(stem): return json.loads((ROOT / 'nbs' / f'{stem}.ipynb').read_text())
 def notebook(stem): return [c for c in map(clean, read(stem)['cells']) if c]  # the cells the docs show
 
 
-def n_figures(stem): return sum('image/png' in o.get('data', {}) for c in notebook(stem) for o in c.get('outputs', []))
+def n_figures(stem):  # matplotlib figures (PNG) and photographs shown as JPEG
+    return sum(any(k in o.get('data', {}) for k in ('image/png', 'image/jpeg')) for c in notebook(stem) for o in c.get('outputs', []))
 def has_math(stem):  # $$ or $...$ on one line ($MEGAPIX_DATA alone is not math)
     math = re.compile(r'\$\$|\$[^$\s][^$\n]*\$')
     return any(c['cell_type'] == 'markdown' and math.search(''.join(c['source'])) for c in notebook(stem))
