@@ -130,21 +130,22 @@ def save_samples(x, path):
 def cmd_eval(a):
     ch = get_chapter(a.chapter)
     if not ch.evaluate: raise MegapixError(f"{ch.name} has no evaluation")
-    f = Path(a.out) if a.out else RESULTS / f'{ch.name}.json'
+    f, started = Path(a.out) if a.out else RESULTS / f'{ch.name}.json', provenance()
     kw = {}
     try:
         if a.steps: kw['steps'] = [int(s) for s in a.steps.split(',')]
         if a.eta: kw['etas'] = [float(s) for s in a.eta.split(',')]
     except ValueError: raise MegapixError(f"--steps and --eta expect numbers separated by commas, got {a.steps!r}, {a.eta!r}") from None
-    if a.precision:
-        if 'precision' not in inspect.signature(ch.evaluate).parameters: raise MegapixError(f"megapix eval {ch.name} has no --precision")
-        kw['precision'] = a.precision
+    for opt in ('precision', 'compile'):
+        if not getattr(a, opt): continue
+        if opt not in inspect.signature(ch.evaluate).parameters: raise MegapixError(f"megapix eval {ch.name} has no --{opt}")
+        kw[opt] = getattr(a, opt)
     if 'previous' in inspect.signature(ch.evaluate).parameters:  # long evaluations keep finished rows and save as they go
-        kw.update(previous=json.loads(f.read_text()) if f.exists() else None, save=lambda r: write_results(ch.name, r, path=f))
+        kw.update(previous=json.loads(f.read_text()) if f.exists() else None, save=lambda r: write_results(ch.name, r, path=f, started=started))
     if a.ckpt: kw['weights'] = a.ckpt   # else the chapter's own default (ddgan: every shipped generator)
     res = ch.evaluate(n=a.n, device=a.device, **kw)
 
-    write_results(ch.name, res, path=f)
+    write_results(ch.name, res, path=f, started=started)
     print(json.dumps({k: v for k, v in res.items() if not isinstance(v, (dict, list))}, indent=1)); print(f"results -> {f}")
 
 def cmd_export(a):
@@ -237,6 +238,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument('--steps', help='sampling steps to evaluate, comma-separated (default: the chapter\'s grid)')
     e.add_argument('--eta', help='DDIM noise levels to evaluate, comma-separated (diffusion chapters; default 1.0)')
     e.add_argument('--precision', choices=PRECISIONS, help='run the network in bf16 (CUDA, or a CPU with AMX/AVX-512 bf16); rows record it (ddpm)')
+    e.add_argument('--compile', action='store_true', help='torch.compile the network (ddpm; rows record it)')
 
     e.add_argument('--out', help='results file (default megapix/results/CHAPTER.json)'); e.add_argument('--device')
     b = cmd('bench', cmd_bench, 'time a chapter\'s networks and samplers on this machine (no trained weights needed)')

@@ -221,10 +221,11 @@ def file_sha256(path) -> str:
 # %% ../nbs/00_core.ipynb #9bfc8879
 RESULTS = PKG_DIR / 'results'
 
-def write_results(name: str, data: dict, path=None, command: str | None = None) -> Path:
-    "Write `data` and its `provenance` as JSON to `path` (default `megapix/results/NAME.json`)."
+def write_results(name: str, data: dict, path=None, command: str | None = None, started: dict | None = None) -> Path:
+    "Write `data` and its `provenance` as JSON to `path` (default `megapix/results/NAME.json`). A long run passes the `provenance()` it `started` with, so the commit is the code that ran; the save date is added."
     path = Path(default(path, RESULTS / f'{name}.json')); path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({'provenance': provenance(command), **_jsonable(data)}, indent=1) + '\n')
+    prov = {**started, 'saved': provenance()['date']} if started else provenance(command)
+    path.write_text(json.dumps({'provenance': prov, **_jsonable(data)}, indent=1) + '\n')
     return path
 
 def read_results(name: str) -> dict:

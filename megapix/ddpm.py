@@ -105,10 +105,11 @@ class DDPM(Configured):
 # %% ../nbs/10_ddpm.ipynb #529af3c1
 @torch.no_grad()
 def sample(model: DDPM, n: int = 16, steps: int | None = None, seed: int = 0, eta: float = 1.0,
-           batch_size: int = 256, chain_at=(), progress: bool = False, precision: str = 'fp32'):
-    "`n` images in [-1, 1] in `steps` network evaluations (default: all T). With `chain_at`, also the x̂_0 predicted at those step indices. `precision='bf16'` runs the network (not the sampler's arithmetic) in bfloat16."
+           batch_size: int = 256, chain_at=(), progress: bool = False, precision: str = 'fp32', compile: bool = False):
+    "`n` images in [-1, 1] in `steps` network evaluations (default: all T). With `chain_at`, also the x̂_0 predicted at those step indices. `precision='bf16'` runs the network (not the sampler's arithmetic) in bfloat16; `compile` runs it through `torch.compile`."
     if n < 1: raise MegapixError(f"n must be >= 1, got {n}")
     model.eval(); dev = next(model.parameters()).device; amp = autocast(dev, precision)
+    net = torch.compile(model) if compile else model
     sch = model.scheduler(); sch.set_timesteps(default(steps, model.timesteps), eta)
     g = torch.Generator(dev).manual_seed(seed)
     out, chain = [], {i: [] for i in chain_at}
@@ -117,7 +118,7 @@ def sample(model: DDPM, n: int = 16, steps: int | None = None, seed: int = 0, et
         m = min(batch_size, n - b)
         x = torch.randn(m, model.channels, model.image_size, model.image_size, generator=g, device=dev)
         for i, t in enumerate(sch.timesteps):
-            with amp: eps = model(x, t.to(dev).expand(m)).float()
+            with amp: eps = net(x, t.to(dev).expand(m)).float()
             if i in chain:
                 ac = sch.alphas_cumprod[t].item()
                 chain[i].append(((x - math.sqrt(1 - ac) * eps) / math.sqrt(ac)).clamp(-1, 1).cpu())
@@ -132,7 +133,8 @@ PRESETS = {
     'tiny':  dict(timesteps=100, schedule='linear', dim=8, mults=[1, 2], res_blocks=1, attn_levels=[1], dropout=0.,
                   data='fashion', iters=30, batch_size=32, lr=2e-3, warmup=0, lr_schedule='constant', ema=0.9, ckpt_every=15, log_every=5),
     'small': dict(timesteps=1000, schedule='linear', dim=16, mults=[1, 2, 4], res_blocks=1, attn_levels=[2], dropout=0.,
-                  data='fashion', iters=7000, batch_size=64, lr=2e-3, warmup=200, lr_schedule='cosine', ema=0.999, ckpt_every=500, log_every=50),
+                  data='fashion', iters=16_000, batch_size=64, lr=2e-3, warmup=200, lr_schedule='cosine', ema=0.999, ckpt_every=1000, log_every=50,
+                  precision='bf16'),
     'small-t10': dict(timesteps=10, schedule='cosine', dim=16, mults=[1, 2, 4], res_blocks=1, attn_levels=[2], dropout=0.,
                   data='fashion', iters=7000, batch_size=64, lr=2e-3, warmup=200, lr_schedule='cosine', ema=0.999, ckpt_every=500, log_every=50),
     'full':  dict(timesteps=1000, schedule='linear', dim=64, mults=[1, 2, 2, 2], res_blocks=2, attn_levels=[2], dropout=0.1,
@@ -156,8 +158,8 @@ DDPM_WEIGHTS = 'ddpm-fashion'
 T_GRID = (1, 2, 4, 8, 10, 20, 50, 100, 250, 500, 1000)
 
 def evaluate(weights: str = DDPM_WEIGHTS, n: int = 2048, device=None, steps=None, etas=(1.0,), precision: str = 'fp32',
-             previous: dict | None = None, save=None) -> dict:
-    "FID (n samples), classifier check (256) and wall time per 1000 samples at each T in `steps` (default `T_GRID`) and η in `etas`, the network in `precision`."
+             compile: bool = False, previous: dict | None = None, save=None) -> dict:
+    "FID (n samples), classifier check (256) and wall time per 1000 samples at each T in `steps` (default `T_GRID`) and η in `etas`, the network in `precision` (and `torch.compile`d if `compile`)."
     from megapix.metrics import FID, classifier_check, resume_results, state_hash
     model = load_model(resolve_weights(weights), device=get_device(device))
     fid, h = FID(device=device), state_hash(model)
@@ -167,9 +169,10 @@ def evaluate(weights: str = DDPM_WEIGHTS, n: int = 2048, device=None, steps=None
     for eta in etas:
         for T in [T for T in (steps or T_GRID) if T <= model.timesteps]:
             if (T, eta, precision) in done: continue
-            with timer() as tm: x = sample(model, n, T, seed=0, eta=eta, precision=precision)
+            with timer() as tm: x = sample(model, n, T, seed=0, eta=eta, precision=precision, compile=compile)
             check = classifier_check(x[:256])
-            res['rows'].append({'steps': T, 'nfe': T, 'eta': eta, 'precision': precision, 'respaced': T != model.timesteps, 'fid': fid(x),
+            res['rows'].append({'steps': T, 'nfe': T, 'eta': eta, 'precision': precision, 'compiled': compile,
+                                'respaced': T != model.timesteps, 'fid': fid(x),
                                 'seconds_per_1000': tm.seconds * 1000 / n, 'mean_max_prob': check['mean_max_prob'],
                                 'classes_present': check['classes_present'], 'machine': machine()})
             print(f"T={T:5d} eta={eta} {precision}: FID {res['rows'][-1]['fid']:.2f} (floor {res['floor']:.2f}), {tm.seconds:.0f} s")
