@@ -5,7 +5,7 @@
 the outputs the docs need; `make outputs` then runs `nbdev_clean` to strip the metadata.
 Usage: python tools/execute_notebooks.py nbs/10_ddpm.ipynb ...
 """
-import os, sys, time
+import os, re, sys, time
 from pathlib import Path
 
 from execnb.nbio import read_nb, write_nb
@@ -13,6 +13,8 @@ from execnb.shell import CaptureShell
 from fastcore.xtras import working_directory
 from nbdev.config import get_config
 from nbdev.process import extract_directives
+
+CONTROL = re.compile(r'\x1b\[[0-9;]*[A-Za-z]|[\r\n]')
 
 
 def execute(path, flags=('slow',)):
@@ -26,6 +28,8 @@ def execute(path, flags=('slow',)):
         if c.cell_type == 'code': c.outputs = []
     start = time.time()
     with working_directory(path.parent): CaptureShell(path).run_all(nb, exc_stop=True, preproc=skip)
+    for c in nb.cells:  # a widget's clear_output without a front end prints only terminal codes: keep them out of the docs
+        if c.cell_type == 'code': c.outputs = [o for o in c.outputs if not (o.get('output_type') == 'stream' and not CONTROL.sub('', ''.join(o.text)))]
     write_nb(nb, path)
     print(f'{path.name}: {time.time() - start:.0f} s')
 
