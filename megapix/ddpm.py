@@ -134,21 +134,22 @@ PRESETS = {
                   data='fashion', iters=30, batch_size=32, lr=2e-3, warmup=0, lr_schedule='constant', ema=0.9, ckpt_every=15, log_every=5),
     'small': dict(timesteps=1000, schedule='linear', dim=16, mults=[1, 2, 4], res_blocks=1, attn_levels=[2], dropout=0.,
                   data='fashion', iters=16_000, batch_size=64, lr=2e-3, warmup=200, lr_schedule='cosine', ema=0.999, ckpt_every=1000, log_every=50,
-                  precision='bf16'),
+                  precision='bf16', compile=True),
     'small-t10': dict(timesteps=10, schedule='cosine', dim=16, mults=[1, 2, 4], res_blocks=1, attn_levels=[2], dropout=0.,
                   data='fashion', iters=7000, batch_size=64, lr=2e-3, warmup=200, lr_schedule='cosine', ema=0.999, ckpt_every=500, log_every=50),
     'full':  dict(timesteps=1000, schedule='linear', dim=64, mults=[1, 2, 2, 2], res_blocks=2, attn_levels=[2], dropout=0.1,
                   data='fashion', iters=200_000, batch_size=128, lr=2e-4, warmup=5000, lr_schedule='constant', ema=0.9999,
-                  ckpt_every=5000, log_every=100, precision='bf16', num_workers=0),
+                  ckpt_every=5000, log_every=100, precision='bf16', num_workers=0, compile=True),
 }
 MODEL_ARGS = ('timesteps', 'schedule', 'dim', 'mults', 'res_blocks', 'attn_levels', 'dropout')
 
 def train(cfg: dict, out=None, **kw) -> Trainer:
-    "Train a `DDPM` with L_simple and an EMA of its weights."
+    "Train a `DDPM` with L_simple and an EMA of its weights; `compile: True` in `cfg` runs the network through `torch.compile` (the weights saved are the same)."
     seed_everything(cfg.get('seed', 0))
     model = DDPM(**{k: cfg[k] for k in MODEL_ARGS})
+    net = torch.compile(model) if cfg.get('compile') else model
     sch, data = model.scheduler(), get_dataset(cfg['data'], 'train')
-    phase = Phase('main', model, lambda batch: ddpm_loss(model, batch[0], sch), lr=cfg['lr'])
+    phase = Phase('main', model, lambda batch: ddpm_loss(net, batch[0], sch), lr=cfg['lr'])
     return Trainer.from_config(model, data, phase, cfg, out=out, cbs=[EMA(decay=cfg['ema'])], **kw).fit()
 
 # %% ../nbs/10_ddpm.ipynb #f74e21c0
