@@ -111,7 +111,7 @@ def cmd_sample(a):
     if a.n < 1: raise MegapixError(f"--n must be >= 1, got {a.n}")
     weights = a.ckpt or ch.weights
     if not weights: raise MegapixError(f"{ch.name} ships no weights: pass --ckpt RUN_DIR or a weights folder")
-    weights = trained_weights(weights) if (Path(weights) / 'ckpt').exists() else resolve_weights(weights)
+    weights = resolve_weights(weights)
     with timer() as t: out = ch.sample(weights, n=a.n, steps=a.steps, seed=a.seed, device=a.device or 'cpu')
     f = save_samples(out, a.out)
     print(f"{a.n} samples in {t.seconds:.2f} s ({a.n / t.seconds:.1f}/s on {machine()}) -> {f}")
@@ -233,7 +233,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument('--seed', type=int, default=0); s.add_argument('--out', default='samples.png', help='output file (default samples.png)')
     s.add_argument('--device', help='cpu or cuda (default cpu)')
     e = cmd('eval', cmd_eval, 'measure a model and write a results file the notebooks load')
-    e.add_argument('chapter'); e.add_argument('--ckpt', help='weights to evaluate (default: the shipped ones)')
+    e.add_argument('chapter'); e.add_argument('--ckpt', help='run folder, weights folder or shipped name to evaluate (default: the shipped ones)')
     e.add_argument('--n', type=int, default=2048, help='samples per measurement (default 2048)')
     e.add_argument('--steps', help='sampling steps to evaluate, comma-separated (default: the chapter\'s grid)')
     e.add_argument('--eta', help='DDIM noise levels to evaluate, comma-separated (diffusion chapters; default 1.0)')

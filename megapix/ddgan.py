@@ -195,7 +195,7 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
     res = resume_results(previous, fid, n)
 
     for name in names:
-        folder = resolve_weights(name) if not (Path(name) / 'ckpt').exists() else Path(name) / 'ckpt' / 'ema'
+        folder = resolve_weights(name)   # a run folder gives its EMA weights
         G, cfg = load_generator(folder, dev), training_settings(folder)
         h = state_hash(G)
         if any(r['model_hash'] == h for r in res['rows']) or (steps and G.timesteps not in steps): continue

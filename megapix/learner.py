@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler, TensorDataset
 from safetensors.torch import load_file
 from tqdm.auto import tqdm
 
-from .core import Configured, MegapixError, autocast, check_precision, default, exists, get_device, save_model, load_model, read_config
+from .core import Configured, MegapixError, autocast, check_precision, default, exists, get_device, save_model, load_model, read_config, resolve_weights
 
 from .data import ImageTensors
 
@@ -202,9 +202,9 @@ def _resume(self: Trainer):
 Trainer.save_checkpoint, Trainer.resume = _save_checkpoint, _resume
 
 def trained_weights(out) -> Path:
-    "The weights to sample from in a run folder: the EMA copy when there is one, else the model."
-    ckpt = Path(out) / 'ckpt'
-    return next((d for d in (ckpt / 'ema', ckpt / 'model', Path(out)) if (d / 'config.json').exists()), ckpt / 'model')
+    "The weights to sample from in a run folder: the EMA copy when there is one, else the model (`resolve_weights` knows the layout)."
+    try: return resolve_weights(out)
+    except MegapixError: return Path(out) / 'ckpt' / 'model'   # nothing saved yet: where the model will be
 
 # %% ../nbs/02_learner.ipynb #87247197
 def read_log(out) -> list[dict]:

@@ -16,9 +16,9 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from .core import (Configured, MegapixError, default, exists, fastest, get_device, load_model, load_pretrained, machine, read_config, read_results,
-                          resolve_weights, seed_everything, timer)
+                          seed_everything, timer)
 from .hourglass import HourglassTransformer, _all_tokens, corrupt, pixel_tokens
-from .learner import EMA, Chapter, Phase, Trainer, trained_weights, unrolled_loss
+from .learner import EMA, Chapter, Phase, Trainer, unrolled_loss
 
 # %% auto #0
 __all__ = ['PRESETS', 'MODEL_ARGS', 'SUNDAE_WEIGHTS', 'MASKGIT_WEIGHTS', 'OBJECTIVES', 'TEMPERATURE', 'SWEEP', 'DEFAULT_MODE',
@@ -180,8 +180,7 @@ def _vqgan(name: str, device: str):   # decoding a chain step by step should not
 
 def load_prior(weights, device='cpu') -> Prior:
     "A `Prior` from a weights folder, a run folder (its EMA checkpoint) or a shipped name."
-    if (Path(weights) / 'ckpt').exists(): weights = trained_weights(weights)   # the EMA copy when the run kept one
-    m = load_model(weights, device=device)
+    m = load_model(weights, device=device)   # a run folder gives its EMA weights (`resolve_weights`)
     if not isinstance(m, Prior): raise MegapixError(f"{weights}: not a SUNDAE/MaskGIT prior ({type(m).__name__})")
     return m
 
@@ -256,7 +255,7 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
     res['vqgan_floor'] = {'weights': 'vqgan-fashion', 'fid_recon': vq_rows[0]['fid_recon'], 'from': 'megapix/results/vqgan.json'}
     clf = load_pretrained('fashion-classifier', dev)
     for name in names:
-        model = load_prior(resolve_weights(name) if not (Path(name) / 'ckpt').exists() else name, dev)
+        model = load_prior(name, dev)
         h, cfg = state_hash(model), (model_settings(name) or {})
         info = res['models'].get(name, {})
         if info.get('hash') != h: info = {}                # validation losses are kept only for the same weights

@@ -335,8 +335,7 @@ def shipped_vqgans() -> list[str]:
 
 def load_vqgan(weights=VQGAN_WEIGHTS, device='cpu') -> VQGAN:
     "A `VQGAN` from a weights folder, a run folder's checkpoint or a shipped name (a `VQGANPair` gives its `ae`)."
-    if (Path(weights) / 'ckpt').exists(): weights = Path(weights) / 'ckpt' / 'ema'
-    m = load_model(weights, device=device)
+    m = load_model(weights, device=device)   # a run folder gives its EMA weights (`resolve_weights`)
     if isinstance(m, VQGANPair): m = m.ae
     if not isinstance(m, VQGAN): raise MegapixError(f"{weights}: not a VQGAN ({type(m).__name__})")
     return m
