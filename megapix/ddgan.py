@@ -21,9 +21,10 @@ from .learner import EMA, Chapter, Phase, Trainer, r1_penalty
 from .unet import ResBlock, UNet, timestep_embedding
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'PRESETS', 'MODEL_ARGS', 'chapter', 'vp_betas', 'Generator', 'minibatch_std', 'Discriminator', 'DDGAN',
-           'q_pair', 'posterior_sample', 'sample', 'train', 'weights_name', 'shipped_generators', 'training_settings',
-           'load_generator', 'evaluate', 'bench', 'demo_widget', 'sample_cli']
+__all__ = ['SCHEDULES', 'PRESETS', 'MODEL_ARGS', 'DDPM_BASELINE', 'chapter', 'vp_betas', 'Generator', 'minibatch_std',
+           'Discriminator', 'DDGAN', 'q_pair', 'posterior_sample', 'sample', 'train', 'weights_name',
+           'shipped_generators', 'training_settings', 'load_generator', 'evaluate', 'bench', 'demo_widget',
+           'sample_cli']
 
 # %% ../nbs/21_ddgan.ipynb #93933d6a
 def vp_betas(T: int = 4, beta_min: float = 0.1, beta_max: float = 20., eps: float = 1e-3) -> torch.Tensor:
@@ -212,16 +213,16 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
 
 # %% ../nbs/21_ddgan.ipynb #e639f8d4
 def bench(device=None, batch_size: int = 64) -> str:
-    "Time one evaluation of the small DDGAN generator and of Chapter 1's small DDPM U-Net; images/s at T steps for each."
+    "Time one evaluation of the small DDGAN generator and of Chapter 1's DDPM U-Net of the same size (`small-dim16`); images/s at T steps for each."
     from megapix.ddpm import DDPM, MODEL_ARGS as DDPM_ARGS, PRESETS as DDPM_PRESETS
     dev = get_device(device); seed_everything(0)
     G = DDGAN(**{k: PRESETS['small'][c] for k, c in MODEL_ARGS.items()}).G.to(dev).eval()
-    D = DDPM(**{k: DDPM_PRESETS['small'][k] for k in DDPM_ARGS}).to(dev).eval()
+    D = DDPM(**{k: DDPM_PRESETS['small-dim16'][k] for k in DDPM_ARGS}).to(dev).eval()
     x, t, z = torch.randn(batch_size, 1, 32, 32, device=dev), torch.zeros(batch_size, dtype=torch.long, device=dev), torch.randn(batch_size, G.z_dim, device=dev)
     calls = {'ddgan generator': lambda: G(x, t, z), 'ddpm u-net': lambda: D(x, t)}
     with torch.no_grad(): per = {name: fastest(f) for name, f in calls.items()}
     g, d = per['ddgan generator'], per['ddpm u-net']
-    lines = [f"ddgan small generator ({G.num_params():,} params) vs ddpm small u-net ({D.num_params():,}) on {machine()}, batch {batch_size}",
+    lines = [f"ddgan small generator ({G.num_params():,} params) vs ddpm small-dim16 u-net ({D.num_params():,}) on {machine()}, batch {batch_size}",
              f"  one evaluation: generator {g * 1e3:.1f} ms, u-net {d * 1e3:.1f} ms (ratio {g / d:.2f})"]
     lines += [f"  ddgan T = {T:2d}: {batch_size / (g * T):9.1f} images/s" for T in (1, 2, 4, 10)]
     lines += [f"  ddpm  T = {T:4d}: {batch_size / (d * T):9.2f} images/s" for T in (4, 100, 1000)]
@@ -229,18 +230,20 @@ def bench(device=None, batch_size: int = 64) -> str:
     return '\n'.join(lines)
 
 # %% ../nbs/21_ddgan.ipynb #1b981792
+DDPM_BASELINE = 'ddpm-fashion-dim16'   # Chapter 1's DDPM whose U-Net has the small generator's size
+
 def demo_widget(n: int = 16):
     "Pick a shipped generator, a seed and a number of images; **Sample** shows its samples beside DDPM's at the same NFE, with both times."
     import ipywidgets as W
     import matplotlib.pyplot as plt
     from megapix.core import image_grid
-    from megapix.ddpm import DDPM_WEIGHTS, sample as ddpm_sample
+    from megapix.ddpm import sample as ddpm_sample
     names = shipped_generators()
     if not names: raise MegapixError("no ddgan generators shipped: train one and `megapix export` it")
     which = W.Dropdown(options=names, value=weights_name('ns', 4) if weights_name('ns', 4) in names else names[0], description='generator')
     n, seed = W.IntSlider(value=n, min=4, max=64, step=4, description='images'), W.IntText(value=0, description='seed')
     button, info, out = W.Button(description='Sample', button_style='primary'), W.Label(), W.Output()
-    ddpm = load_model(resolve_weights(DDPM_WEIGHTS))
+    ddpm = load_model(resolve_weights(DDPM_BASELINE))
     def run(_):
         G = load_model(resolve_weights(which.value)); T = G.timesteps
         with timer() as a: x = sample(G, n.value, seed=seed.value)
