@@ -67,7 +67,7 @@ PRESETS = {
     'tiny':  dict(tokens='pixels', vqgan=None, pixel_size=16, objective='sundae', T=2, dim=32, heads=2, depth=[1, [1], 1], shortening=[4], resample='1d',
                   rope='2d', iters=20, batch_size=16, lr=1e-3, warmup=5, lr_schedule='constant', clip=1.0, ema=0.99, ckpt_every=10, log_every=5),
     'small': dict(tokens='tokens/fashion-train', vqgan='vqgan-fashion', pixel_size=32, objective='sundae', T=2, dim=128, heads=4, depth=[2, [4], 2], shortening=[4],
-                  resample='1d', rope='2d', iters=4000, batch_size=64, lr=1e-3, warmup=200, lr_schedule='cosine', clip=1.0, ema=0.999,
+                  resample='1d', rope='2d', iters=12_000, batch_size=64, lr=1e-3, warmup=200, lr_schedule='cosine', clip=1.0, ema=0.999,
                   ckpt_every=500, log_every=50),
     'full':  dict(tokens='tokens/fashion-train', vqgan='vqgan-fashion', pixel_size=32, objective='sundae', T=3, dim=256, heads=8, depth=[2, [8], 2], shortening=[4],
                   resample='1d', rope='2d', iters=50_000, batch_size=256, lr=5e-4, warmup=1000, lr_schedule='cosine', clip=1.0, ema=0.9995,
@@ -231,6 +231,8 @@ MODES = {   # how SUNDAE is sampled in `megapix eval sundae`: settings, and the 
     'constant 1.0': (dict(temperature=1.0), (20,)),
     f'{DEFAULT_MODE}, proportion 0.5': (dict(temperature=TEMPERATURE, proportion=0.5), (20, 50)),
     f'{DEFAULT_MODE}, no early stop': (dict(temperature=TEMPERATURE, early_stop=False), (50,)),
+    'annealed 1.0→0.3, proportion 0.5': (dict(temperature=(1.0, 0.3), proportion=0.5), (20,)),
+    'annealed 1.0→0.3, proportion 0.3': (dict(temperature=(1.0, 0.3), proportion=0.3), (20,)),
 }
 OTHER_MODES = {DEFAULT_MODE: (20,)}   # how priors other than the first are measured
 
