@@ -110,7 +110,7 @@ def train(cfg: dict, out=None, **kw) -> Trainer:
     return Trainer.from_config(model, data, phase, cfg, out=out, cbs=[EMA(decay=cfg['ema'])], **kw).fit()
 
 # %% ../nbs/50_sundae.ipynb #de8e2eec
-TEMPERATURE = (2.0, 0.3)   # the default annealing, chosen on the shipped prior (see 'Measured' below)
+TEMPERATURE = (2.0, 0.3)   # the default annealing, chosen on the first shipped prior (4,000 iterations; see 'Measured' below)
 
 class Sampled(NamedTuple):
     "What `sample` returns: the final `tokens` (n, h, w), the `steps` each sample took (model evaluations, n), and the `chain` when kept."
