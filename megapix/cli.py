@@ -74,14 +74,16 @@ def cmd_train(a):
     for named in grid:
         cfg = make_config(ch.presets[a.preset], a.set + named, data=a.data, iters=a.iters, batch_size=a.batch_size, seed=a.seed)
         name = '-'.join([ch.name, a.preset, *named])
-        runs.append((cfg, Path(a.out) / name if a.out and len(grid) > 1 else Path(a.out or f'runs/{name}')))
-    for cfg, out in runs:
+        relay = (Path(a.relay) / name if len(grid) > 1 else Path(a.relay)) if a.relay else None
+        runs.append((cfg, Path(a.out) / name if a.out and len(grid) > 1 else Path(a.out or f'runs/{name}'), relay))
+    for cfg, out, relay in runs:
         out.mkdir(parents=True, exist_ok=True)
         f = out / 'run.json'   # the first launch's record stays; each resume is added to it
+        if relay and not f.exists() and (relay / 'run.json').exists(): shutil.copy(relay / 'run.json', f)   # a new machine
         run = json.loads(f.read_text()) if f.exists() else {'chapter': ch.name, 'preset': a.preset, 'config': cfg, 'provenance': provenance()}
         if f.exists(): run.setdefault('resumed', []).append({**provenance(), **({'config': cfg} if cfg != run.get('config') else {})})
         f.write_text(json.dumps(run, indent=1))
-        t = ch.train(cfg, out, device=a.device, progress=not a.quiet)
+        t = ch.train(cfg, out, device=a.device, progress=not a.quiet, **({'relay': relay} if relay else {}))
         if t.rank == 0:
             print(f"trained {ch.name} ({a.preset}) for {t.step} iterations; weights: {trained_weights(out)}; log: {out / 'log.csv'}")
 
@@ -224,6 +226,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override any preset setting (repeatable)')
     t.add_argument('--device', help='cpu, cuda, cuda:1 ... (default: a GPU if there is one)')
     t.add_argument('--quiet', action='store_true', help='no progress bar')
+    t.add_argument('--relay', metavar='DIR', help='also keep a compact copy of each checkpoint in DIR (e.g. relay/NAME, to commit), '
+                   'and resume from it when it is ahead of --out: a run that continues on another machine')
     t.epilog = ("Any preset setting is also an option of its own: `megapix train ddgan --loss tv --T 4` is `--set loss=tv --set T=4`. "
                 "Comma-separated values train a grid, one run after another, each in its own folder: `--loss ns,tv --T 1,2,4`.")
     s = cmd('sample', cmd_sample, 'sample from trained or shipped weights into an image')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_learner.ipynb #3b36a719
 from __future__ import annotations
-import csv, math, os, shutil
+import csv, json, math, os, shutil, time
 from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +22,10 @@ from .core import Configured, MegapixError, autocast, check_precision, default, 
 from .data import ImageTensors
 
 # %% auto #0
-__all__ = ['LR_SCHEDULES', 'TRAINER_ARGS', 'StepBatches', 'to_device', 'dist_info', 'init_distributed', 'average_gradients',
-           'Phase', 'Callback', 'CancelFit', 'TrainingDiverged', 'Trainer', 'trained_weights', 'read_log', 'ProgressCB',
-           'LogCB', 'CheckpointCB', 'plot_log', 'r1_penalty', 'EMA', 'unrolled_loss', 'Chapter']
+__all__ = ['LR_SCHEDULES', 'TRAINER_ARGS', 'RUN_FILES', 'StepBatches', 'to_device', 'dist_info', 'init_distributed',
+           'average_gradients', 'Phase', 'Callback', 'CancelFit', 'TrainingDiverged', 'Trainer', 'checkpoint_step',
+           'trained_weights', 'read_log', 'training_cost', 'ProgressCB', 'LogCB', 'CheckpointCB', 'plot_log',
+           'r1_penalty', 'EMA', 'unrolled_loss', 'Chapter']
 
 # %% ../nbs/02_learner.ipynb #01d19b4b
 class StepBatches(Sampler):
@@ -106,7 +107,7 @@ class Trainer:
     "Train `model` on `data` by running `phases` each step; checkpoints and logs go to `out` when given."
     def __init__(self, model: Configured, data: Dataset, phases, *, batch_size=64, iters=1000, out=None,
                  ckpt_every=500, log_every=10, seed=0, precision='fp32', warmup=0, lr_schedule='constant', num_workers=0,
-                 cbs=(), device=None, progress=True, run_config: dict | None = None):
+                 cbs=(), device=None, progress=True, run_config: dict | None = None, relay=None):
         check_precision(precision)
         if iters < 0 or batch_size < 1: raise MegapixError(f"need iters >= 0 and batch_size >= 1, got {iters}, {batch_size}")
         self.device = init_distributed(device); self.rank, self.world = dist_info()
@@ -120,6 +121,7 @@ class Trainer:
         self.scheds = {n: torch.optim.lr_scheduler.LambdaLR(o, factor) for n, o in self.opts.items()}
         self.batch_size, self.iters, self.seed, self.precision = batch_size, iters, seed, precision
         self.out, self.ckpt_every, self.log_every, self.num_workers = (Path(out) if out else None), ckpt_every, log_every, num_workers
+        self.relay = Path(relay) if relay else None   # a compact copy of each checkpoint, to commit (see 'Runs that outlast their machine')
         self.run_config, self.step, self.saved_step, self.logs = run_config or {}, 0, None, {}
         self.cbs = sorted([ProgressCB(progress), LogCB(), CheckpointCB(), *cbs], key=lambda c: c.order)
         if self.world > 1:
@@ -137,8 +139,8 @@ class Trainer:
                                pin_memory=self.device.type == 'cuda', persistent_workers=self.num_workers > 0))
 
     def fit(self):
-        "Resume from `out` if it holds a checkpoint, then train until `iters` steps are done."
-        if self.out: self.resume()
+        "Resume from `out` (or `relay`) if it holds a checkpoint, then train until `iters` steps are done."
+        if self.out or self.relay: self.resume()
         self('before_fit')
         try:
             batches = self.batches() if self.step < self.iters else None
@@ -172,23 +174,46 @@ class Trainer:
         self.logs.update({prefix + k: float(v.detach() if torch.is_tensor(v) else v) for k, v in logs.items()})
 
 # %% ../nbs/02_learner.ipynb #3d367362
+RUN_FILES = ('log.csv', 'run.json')   # what a relay checkpoint carries of its run folder
+
+def _bf16_moments(opt_state: dict) -> dict:
+    "An optimizer's `state_dict` with its per-parameter tensors (Adam's moments) in bf16; `load_state_dict` casts them back."
+    cast = lambda v: v.bfloat16() if torch.is_tensor(v) and v.is_floating_point() and v.ndim else v
+    return {**opt_state, 'state': {i: {k: cast(v) for k, v in s.items()} for i, s in opt_state['state'].items()}}
+
 @torch.no_grad()
-def _save_checkpoint(self: Trainer):
-    if self.rank != 0 or not self.out: return
-    ckpt, tmp, old = self.out / 'ckpt', self.out / 'ckpt.tmp', self.out / 'ckpt.old'
+def _write_checkpoint(self: Trainer, folder: Path, compact: bool = False):
+    tmp, old = folder.with_name(folder.name + '.tmp'), folder.with_name(folder.name + '.old')
     shutil.rmtree(tmp, ignore_errors=True)
     save_model(self.model, tmp / 'model', meta={'step': self.step, 'run': self.run_config})
     for cb in self.cbs:
         if hasattr(cb, 'save'): cb.save(tmp)
-    torch.save({'step': self.step, 'opts': {n: o.state_dict() for n, o in self.opts.items()},
-                'scheds': {n: s.state_dict() for n, s in self.scheds.items()}}, tmp / 'state.pt')
-    if ckpt.exists(): ckpt.rename(old)
-    tmp.rename(ckpt); shutil.rmtree(old, ignore_errors=True)
+    opts = {n: o.state_dict() for n, o in self.opts.items()}
+    if compact: opts = {n: _bf16_moments(s) for n, s in opts.items()}
+    torch.save({'step': self.step, 'opts': opts, 'scheds': {n: s.state_dict() for n, s in self.scheds.items()}}, tmp / 'state.pt')
+    for f in RUN_FILES if compact and self.out else ():
+        if (self.out / f).exists(): shutil.copy(self.out / f, tmp / f)
+    if folder.exists(): folder.rename(old)
+    tmp.rename(folder); shutil.rmtree(old, ignore_errors=True)
+
+def _save_checkpoint(self: Trainer):
+    if self.rank != 0: return
+    if self.out: self.write_checkpoint(self.out / 'ckpt')
+    if self.relay: self.write_checkpoint(self.relay, compact=True)
     self.saved_step = self.step
 
+def checkpoint_step(folder) -> int:
+    "The step a checkpoint folder was saved at (-1 when there is none), read from its `model/config.json`."
+    try: return int(json.loads((Path(folder) / 'model' / 'config.json').read_text())['meta']['step'])
+    except (OSError, ValueError, KeyError, TypeError): return -1 if not (Path(folder) / 'state.pt').exists() else 0
+
 def _resume(self: Trainer):
-    ckpt = next((d for d in (self.out / 'ckpt', self.out / 'ckpt.old') if (d / 'state.pt').exists()), None)
-    if not ckpt: return
+    found = [d for d in ((self.out / 'ckpt', self.out / 'ckpt.old') if self.out else ()) if (d / 'state.pt').exists()]
+    if self.relay and (self.relay / 'state.pt').exists(): found.append(self.relay)
+    if not found: return
+    ckpt = max(found, key=checkpoint_step)   # the most advanced: a relay pulled from git can be ahead of an old run folder
+    if ckpt == self.relay and self.out and (ckpt / 'log.csv').exists():   # the log continues (`megapix train` restores run.json)
+        self.out.mkdir(parents=True, exist_ok=True); shutil.copy(ckpt / 'log.csv', self.out / 'log.csv')
     try:
         self.model.load_state_dict(load_file(str(ckpt / 'model' / 'model.safetensors'), device=str(self.device)))
         state = torch.load(ckpt / 'state.pt', map_location=self.device, weights_only=True)
@@ -199,7 +224,7 @@ def _resume(self: Trainer):
         raise MegapixError(f"cannot resume from {ckpt} ({str(e).splitlines()[0]}): delete it to start over") from None
     self.step = self.saved_step = state['step']
 
-Trainer.save_checkpoint, Trainer.resume = _save_checkpoint, _resume
+Trainer.write_checkpoint, Trainer.save_checkpoint, Trainer.resume = _write_checkpoint, _save_checkpoint, _resume
 
 def trained_weights(out) -> Path:
     "The weights to sample from in a run folder: the EMA copy when there is one, else the model (`resolve_weights` knows the layout)."
@@ -211,6 +236,16 @@ def read_log(out) -> list[dict]:
     "The rows of `out/log.csv` as dicts of floats (the step an int)."
     return [{k: int(v) if k == 'step' else float(v) for k, v in r.items() if v != ''}
             for r in csv.DictReader((Path(out) / 'log.csv').open())]
+
+def training_cost(weights) -> dict:
+    "`iters` and `train_minutes` (wall time, summed over resumes) of saved weights, from their run's `log.csv`; {} without one."
+    p = Path(weights)
+    in_run = p.parent.name == 'ckpt'   # a run folder's ckpt/ema or ckpt/model; exported weights carry their own log.csv
+    run = p.parent.parent if in_run else p
+    if not (run / 'log.csv').exists() or not (rows := read_log(run)): return {}
+    step = checkpoint_step(p.parent) if in_run else rows[-1]['step']   # a running run's log is ahead of its checkpoint
+    row = next((r for r in reversed(rows) if r['step'] <= step), rows[0])
+    return {'iters': step, **({'train_minutes': round(row['wall_s'] / 60, 1)} if 'wall_s' in row else {})}
 
 # %% ../nbs/02_learner.ipynb #0173f93e
 class ProgressCB(Callback):
@@ -231,11 +266,12 @@ class LogCB(Callback):
         self.file = t.out / 'log.csv' if t.out and t.rank == 0 else None
         if self.file and self.file.exists():  # drop rows past the checkpoint we resumed from
             t.history = [r for r in read_log(t.out) if r['step'] <= t.step]
+        self.start = time.perf_counter() - (t.history[-1].get('wall_s', 0.) if t.history else 0.)   # training time adds up over resumes
     def after_step(self, t):
         for k, v in t.logs.items(): self.acc.setdefault(k, []).append(v)
         if t.step % t.log_every and t.step != t.iters: return
         row = {'step': t.step, **{k: sum(v) / len(v) for k, v in self.acc.items()}}
-        row.update({f'lr_{n}': s.get_last_lr()[0] for n, s in t.scheds.items()})
+        row.update({f'lr_{n}': s.get_last_lr()[0] for n, s in t.scheds.items()}, wall_s=round(time.perf_counter() - self.start, 2))
         t.history.append(row); self.acc = {}
         if self.file: self.write(t.history)
     def write(self, rows):
@@ -257,7 +293,7 @@ def plot_log(history, keys=None, ax=None, title=None):
     "Plot logged values against the step: `history` is `trainer.history`, `read_log(out)`, or a run folder."
     import matplotlib.pyplot as plt
     if isinstance(history, (str, Path)): history = read_log(history)
-    keys = default(keys, [k for k in history[0] if k != 'step' and not k.startswith('lr_')])
+    keys = default(keys, [k for k in history[0] if k not in ('step', 'wall_s') and not k.startswith('lr_')])
     if ax is None: ax = plt.subplots(figsize=(6, 3))[1]   # not `default(...)`: that would open an empty figure
 
     for k in keys:

@@ -1,5 +1,5 @@
 """Kill a training run mid-way (SIGKILL, as a crash would), resume it, and check it continues exactly."""
-import csv, subprocess, sys, time
+import csv, json, subprocess, sys, time
 from pathlib import Path
 
 import pytest
@@ -44,3 +44,23 @@ def test_corrupt_checkpoint_is_one_line(tmp_path):
     (tmp_path / 'ckpt' / 'state.pt').write_bytes(b'\x80not a checkpoint')
     r = subprocess.run(train_cmd(tmp_path, iters=5), capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.startswith('megapix: error: cannot resume') and r.stderr.count('\n') == 1, r.stderr
+
+
+def test_relay_continues_a_run_on_a_new_machine(tmp_path):
+    "`--relay DIR`: a run stopped on one machine continues from the committed relay alone (fresh run folder) with the same command."
+    relay = tmp_path / 'relay' / 'classifier'
+    def cmd(out, iters): return train_cmd(out, iters) + ['--relay', str(relay)]
+    first = subprocess.run(cmd(tmp_path / 'machine1', 30), capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert {'log.csv', 'model', 'run.json', 'state.pt'} <= {p.name for p in relay.iterdir()}
+    moments = torch.load(relay / 'state.pt', weights_only=True)['opts']['main']['state'][0]['exp_avg']
+    assert moments.dtype == torch.bfloat16, 'a relay keeps the optimizer moments in bf16'
+
+    second = subprocess.run(cmd(tmp_path / 'machine2', 60), capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr[-2000:]
+    log = list(csv.DictReader((tmp_path / 'machine2' / 'log.csv').open()))
+    assert [int(r['step']) for r in log] == list(range(10, 70, 10)), 'the log continues from the relay, not from step 0'
+    assert float(log[-1]['wall_s']) > float(log[2]['wall_s']) > 0, 'wall time adds up over the two machines'
+    run = json.loads((tmp_path / 'machine2' / 'run.json').read_text())
+    assert len(run['resumed']) == 1, 'run.json keeps the first machine\'s launch and adds the second'
+    assert ckpt_step(tmp_path / 'machine2') == 60 and torch.load(relay / 'state.pt', weights_only=True)['step'] == 60
