@@ -16,9 +16,9 @@ from .core import (PRECISIONS, RESULTS, MegapixError, WEIGHTS, list_pretrained,
 from .learner import trained_weights
 
 # %% auto #0
-__all__ = ['CHAPTERS', 'get_chapter', 'parse_value', 'make_config', 'cmd_train', 'sweep', 'options_to_settings', 'cmd_sample',
-           'save_samples', 'cmd_eval', 'cmd_export', 'cmd_demo', 'cmd_bench', 'cmd_encode', 'cmd_list', 'cmd_generate',
-           'cmd_inpaint', 'pair_options', 'parser', 'main']
+__all__ = ['CHAPTERS', 'SETTING_RANGES', 'get_chapter', 'parse_value', 'make_config', 'check_settings', 'cmd_train', 'sweep',
+           'options_to_settings', 'cmd_sample', 'save_samples', 'cmd_eval', 'cmd_export', 'cmd_demo', 'cmd_bench',
+           'cmd_encode', 'cmd_list', 'cmd_generate', 'cmd_inpaint', 'pair_options', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #1ae2f406
 CHAPTERS = {
@@ -65,6 +65,22 @@ def make_config(preset: dict, overrides=(), **named) -> dict:
     cfg.update({k: v for k, v in named.items() if v is not None})
     return cfg
 
+SETTING_RANGES = {   # (lowest, highest) of the numeric settings where a value out of range breaks a run or silently misleads it
+    'iters': (0, None), 'batch_size': (1, None), 'ckpt_every': (1, None), 'log_every': (1, None), 'warmup': (0, None), 'num_workers': (0, None),
+    'lr': (0, None), 'lr_g': (0, None), 'lr_d': (0, None), 'ema': (0, 1), 'clip': (0, None),    # clip 0: no clipping
+    'T': (1, None), 'unroll': (1, None), 'timesteps': (1, None), 'r1': (0, None), 'r1_every': (1, None), 'drift': (0, None),
+    'dropout': (0, 1), 'label_smoothing': (0, 1), 'beta': (0, None), 'disc_weight': (0, None), 'perceptual_weight': (0, None),
+    'disc_start': (0, None), 'disc_warmup': (0, None), 'restart_every': (0, None), 'restart_until': (0, None),   # restart_every 0: never
+}
+
+def check_settings(cfg: dict) -> dict:
+    "`cfg` as it is, or a one-line `MegapixError` naming the first setting outside its `SETTING_RANGES`."
+    for k, (lo, hi) in SETTING_RANGES.items():
+        v = cfg.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and not (lo <= v and (hi is None or v <= hi)):
+            raise MegapixError(f"{k} must be {f'>= {lo}' if hi is None else f'from {lo} to {hi}'}, got {v}")
+    return cfg
+
 # %% ../nbs/09_cli.ipynb #9093d779
 def cmd_train(a):
     ch = get_chapter(a.chapter)
@@ -72,7 +88,7 @@ def cmd_train(a):
     grid = sweep(options_to_settings(a.options), ch.presets[a.preset])
     runs = []   # every configuration is checked before the first one trains
     for named in grid:
-        cfg = make_config(ch.presets[a.preset], a.set + named, data=a.data, iters=a.iters, batch_size=a.batch_size, seed=a.seed)
+        cfg = check_settings(make_config(ch.presets[a.preset], a.set + named, data=a.data, iters=a.iters, batch_size=a.batch_size, seed=a.seed))
         name = '-'.join([ch.name, a.preset, *named])
         relay = (Path(a.relay) / name if len(grid) > 1 else Path(a.relay)) if a.relay else None
         runs.append((cfg, Path(a.out) / name if a.out and len(grid) > 1 else Path(a.out or f'runs/{name}'), relay))
@@ -83,7 +99,7 @@ def cmd_train(a):
         run = json.loads(f.read_text()) if f.exists() else {'chapter': ch.name, 'preset': a.preset, 'config': cfg, 'provenance': provenance()}
         if f.exists(): run.setdefault('resumed', []).append({**provenance(), **({'config': cfg} if cfg != run.get('config') else {})})
         f.write_text(json.dumps(run, indent=1))
-        t = ch.train(cfg, out, device=a.device, progress=not a.quiet, **({'relay': relay} if relay else {}))
+        t = ch.train(cfg, out, device=a.device, progress=not a.quiet, relay=relay)
         if t.rank == 0:
             print(f"trained {ch.name} ({a.preset}) for {t.step} iterations; weights: {trained_weights(out)}; log: {out / 'log.csv'}")
 
@@ -132,16 +148,16 @@ def save_samples(x, path):
 def cmd_eval(a):
     ch = get_chapter(a.chapter)
     if not ch.evaluate: raise MegapixError(f"{ch.name} has no evaluation")
+    if a.n < 1: raise MegapixError(f"--n must be >= 1, got {a.n}")
     f, started = Path(a.out) if a.out else RESULTS / f'{ch.name}.json', provenance()
     kw = {}
-    try:
-        if a.steps: kw['steps'] = [int(s) for s in a.steps.split(',')]
-        if a.eta: kw['etas'] = [float(s) for s in a.eta.split(',')]
+    try:   # `--steps 0` is given, not absent: the chapter checks it
+        if a.steps is not None: kw['steps'] = [int(s) for s in a.steps.split(',')]
+        if a.eta is not None: kw['etas'] = [float(s) for s in a.eta.split(',')]
     except ValueError: raise MegapixError(f"--steps and --eta expect numbers separated by commas, got {a.steps!r}, {a.eta!r}") from None
-    for opt in ('precision', 'compile'):
-        if not getattr(a, opt): continue
-        if opt not in inspect.signature(ch.evaluate).parameters: raise MegapixError(f"megapix eval {ch.name} has no --{opt}")
-        kw[opt] = getattr(a, opt)
+    kw.update({opt: getattr(a, opt) for opt in ('precision', 'compile') if getattr(a, opt)})
+    for k in kw:
+        if k not in inspect.signature(ch.evaluate).parameters: raise MegapixError(f"megapix eval {ch.name} has no --{'eta' if k == 'etas' else k}")
     if 'previous' in inspect.signature(ch.evaluate).parameters:  # long evaluations keep finished rows and save as they go
         kw.update(previous=json.loads(f.read_text()) if f.exists() else None, save=lambda r: write_results(ch.name, r, path=f, started=started))
     if a.ckpt: kw['weights'] = a.ckpt   # else the chapter's own default (ddgan: every shipped generator)
@@ -195,6 +211,7 @@ def cmd_generate(a):
 
 def cmd_inpaint(a):
     from megapix.megapixel import inpaint_cli
+    if a.n < 1: raise MegapixError(f"--n must be >= 1, got {a.n}")
     inpaint_cli(a.image, a.mask, a.out, a.n, a.steps, a.seed, a.feather, a.ckpt_prior, a.ckpt_vqgan, a.tiny, a.device, a.precision)
 
 def pair_options(s):

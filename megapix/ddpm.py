@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_ddpm.ipynb #f700eb1a
 from __future__ import annotations
-import importlib.util, math
+import importlib.util, itertools, math
 
 import torch
 import torch.nn.functional as F
@@ -107,7 +107,7 @@ class DDPM(Configured):
 def sample(model: DDPM, n: int = 16, steps: int | None = None, seed: int = 0, eta: float = 1.0,
            batch_size: int = 256, chain_at=(), progress: bool = False, precision: str = 'fp32', compile: bool = False):
     "`n` images in [-1, 1] in `steps` network evaluations (default: all T). With `chain_at`, also the x̂_0 predicted at those step indices. `precision='bf16'` runs the network (not the sampler's arithmetic) in bfloat16; `compile` runs it through `torch.compile`."
-    if n < 1: raise MegapixError(f"n must be >= 1, got {n}")
+    if n < 1 or batch_size < 1: raise MegapixError(f"n and batch_size must be >= 1, got {n}, {batch_size}")
     model.eval(); dev = next(model.parameters()).device; amp = autocast(dev, precision)
     net = torch.compile(model) if compile else model
     sch = model.scheduler(); sch.set_timesteps(default(steps, model.timesteps), eta)
@@ -163,16 +163,18 @@ T_GRID = (1, 2, 4, 8, 10, 20, 50, 100, 250, 500, 1000)
 
 def evaluate(weights: str = DDPM_WEIGHTS, n: int = 2048, device=None, steps=None, etas=(1.0,), precision: str = 'fp32',
              compile: bool = False, previous: dict | None = None, save=None) -> dict:
-    "FID (n samples), classifier check (256) and wall time per 1000 samples at each T in `steps` (default `T_GRID`) and η in `etas`, the network in `precision` (and `torch.compile`d if `compile`)."
+    "FID (n samples), classifier check (256) and wall time per 1000 samples at each T in `steps` (default: `T_GRID` up to the model's T) and η in `etas`, the network in `precision` (and `torch.compile`d if `compile`)."
     from megapix.metrics import FID, classifier_check, resume_results, state_hash
     model = load_model(resolve_weights(weights), device=get_device(device))
+    grid = [T for T in T_GRID if T <= model.timesteps] if steps is None else list(steps)
+    for T, eta in itertools.product(grid, etas): model.scheduler().set_timesteps(T, eta)   # a T or η the sampler refuses fails here, before the floors
     fid, h = FID(device=device), state_hash(model)
     res = {'weights': str(weights), 'config': model.config, **resume_results(previous, fid, n, model_hash=h)}
 
     done = {(r['steps'], r['eta'], r['precision']) for r in res['rows']}
     if compile: sample(model, min(n, 256), 1, precision=precision, compile=True)   # compile once, outside the timed rows
     for eta in etas:
-        for T in [T for T in (steps or T_GRID) if T <= model.timesteps]:
+        for T in grid:
             if (T, eta, precision) in done: continue
             with timer() as tm: x = sample(model, n, T, seed=0, eta=eta, precision=precision, compile=compile)
             check = classifier_check(x[:256])
@@ -259,7 +261,7 @@ def demo_widget(model: DDPM | None = None, steps: int = 50, n: int = 16):
 def sample_cli(weights, n: int = 64, steps=None, seed: int = 0, device='cpu'):
     model = load_model(weights, device=device)
     if not isinstance(model, DDPM): raise MegapixError(f"{weights}: not a DDPM ({type(model).__name__})")
-    return sample(model, n, steps or 100, seed, progress=True)
+    return sample(model, n, default(steps, min(100, model.timesteps)), seed, progress=True)   # steps=0 is refused, not read as the default
 
 chapter = Chapter('ddpm', PRESETS, train, sample=sample_cli, evaluate=evaluate, weights=DDPM_WEIGHTS, bench=bench,
                   doc='DDPM on FashionMNIST: ancestral and respaced sampling, FID(T)')

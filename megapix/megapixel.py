@@ -139,6 +139,7 @@ def fit(x: torch.Tensor, size, mode: str = 'bicubic', quiet: bool = False) -> to
 
 def seam_weights(mask: torch.Tensor, feather: int = 0) -> torch.Tensor:
     "`(n, 1, H, W)` weight of the generated image: 1 on the mask `(n, H, W)`, falling linearly to 0 over `feather` pixels outside it."
+    if feather < 0: raise MegapixError(f"feather must be >= 0 pixels, got {feather}")
     m = mask.float()[:, None]; w = m.clone()
     for _ in range(feather): m = F.max_pool2d(m, 3, 1, 1); w = w + m    # dilation k times = Chebyshev distance <= k
     return w / (feather + 1)
@@ -148,6 +149,7 @@ class Pipeline:
     "A VQGAN and a SUNDAE prior over its tokens: new images (seed §3.5) and inpainting with any mask (§3.6)."
     def __init__(self, vqgan: VQGAN, prior: Prior, batch_size: int = 8, compile: bool = False, precision: str | None = None):
         if vqgan.codes != prior.codes: raise MegapixError(f"the prior writes {prior.codes} codes but the VQGAN has {vqgan.codes}: not a pair")
+        if batch_size < 1: raise MegapixError(f"batch_size must be >= 1, got {batch_size}")
         self.vqgan, self.prior, self.batch_size, self.f = vqgan.eval(), prior.eval(), batch_size, vqgan.f
         self.device = next(prior.parameters()).device
         self.precision = check_precision(default(precision, 'bf16' if self.device.type == 'cuda' else 'fp32'))
@@ -165,6 +167,7 @@ class Pipeline:
 
     def _run(self, n, shape, steps, temperature, seed, mask=None, tokens=None, **kw):
         "Sample and decode `n` grids in batches (batch i seeded `seed + i`): images, tokens, steps, seconds sampling, seconds decoding."
+        if n < 1: raise MegapixError(f"n must be >= 1, got {n}")
         outs, ts, td = [], 0., 0.
         for i, s in enumerate(range(0, n, self.batch_size)):
             b = min(self.batch_size, n - s)
@@ -178,7 +181,7 @@ class Pipeline:
     def generate(self, n: int = 1, steps: int = 20, seed: int = 0, temperature=sundae.TEMPERATURE, size=None, **kw) -> Output:
         "`n` new images of `size` (default: the prior's) from at most `steps` SUNDAE steps; `kw` go to `sundae.sample`."
         H, W = _hw(default(size, self.size))
-        if H % self.f or W % self.f: raise MegapixError(f"image sides must be multiples of f = {self.f}, got {H}x{W}")
+        if min(H, W) < 1 or H % self.f or W % self.f: raise MegapixError(f"image sides must be positive multiples of f = {self.f}, got {H}x{W}")
         return Output(*self._run(n, (H // self.f, W // self.f), steps, temperature, seed, **kw))
 
     def inpaint(self, image: torch.Tensor, mask, n: int = 1, steps: int = 20, seed: int = 0, temperature=sundae.TEMPERATURE, feather: int = 0, **kw) -> Output:
@@ -191,15 +194,17 @@ class Pipeline:
             print(f"converted {x.shape[1]} channel(s) to the model's {self.vqgan.channels}")
             x = x.mean(1, keepdim=True).expand(-1, self.vqgan.channels, -1, -1)
         x, mask = fit(x, self.size), fit(mask.reshape(-1, 1, *mask.shape[-2:]).float(), self.size, 'bilinear', quiet=True)[:, 0] > 0
+        seam = seam_weights(mask, feather)   # before the slow part: a bad `feather` fails at once
         with timer() as te, self._autocast(): tokens = encode(self.vqgan, x)
         n = len(x) if len(x) > 1 else n
         x, mask, tokens = x.expand(n, -1, -1, -1), mask.expand(n, -1, -1), tokens.expand(n, -1, -1)
         y, z, st, ts, td = self._run(n, tokens.shape[-2:], steps, temperature, seed, latent_mask(mask, self.f), tokens, **kw)
-        return Output(torch.lerp(x, y, seam_weights(mask, feather)), z, st, ts, td, te.seconds)
+        return Output(torch.lerp(x, y, seam), z, st, ts, td, te.seconds)
 
 # %% ../nbs/60_megapixel.ipynb #1a850dd8
 def tiny_pipeline(size: int = 1024, seed: int = 0, device='cpu', **kw) -> Pipeline:
     "Random weights, f = 32: a 6-level 8-channel RGB VQGAN and a 2-block prior over (size/32)² tokens. Noise, fast: for tests, not pictures."
+    if size < 32 or size % 32: raise MegapixError(f"the tiny pipeline makes images whose side is a positive multiple of 32, got {size}")
     seed_everything(seed)
     vq = VQGAN(channels=3, image_size=size, dim=8, mults=(1,) * 6, res_blocks=1, attn_levels=(), z_channels=8, codes=64, code_dim=8, heads=1)
     prior = Prior(codes=64, shape=(size // 32, size // 32), dim=32, heads=2, depth=(1, (1,), 1), shortening=(4,), resample='2d')

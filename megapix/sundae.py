@@ -208,6 +208,7 @@ def maskgit_sample(model: Prior, n: int = 16, shape=None, steps: int = 8, temper
     shape, dev = tuple(default(shape, model.shape)), next(model.parameters()).device
     N = math.prod(shape)
     if not 1 <= steps <= N: raise MegapixError(f"a masked-token decoder fixes at least one of the {N} tokens per step: need 1 <= steps <= {N}, got {steps}")
+    if temperature <= 0: raise MegapixError(f"temperature must be > 0, got {temperature}")
     g = torch.Generator(dev).manual_seed(seed)
     z = torch.full((n, N), model.codes, device=dev)
     for t in range(steps):

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from .core import Configured, MegapixError, check_images, exists
+from .core import Configured, MegapixError, check_images, default, exists
 
 # %% auto #0
 __all__ = ['timestep_embedding', 'norm', 'ResBlock', 'Attention', 'UNet']
@@ -62,6 +62,8 @@ class UNet(Configured):
     def __init__(self, channels: int = 1, dim: int = 32, mults=(1, 2, 2), res_blocks: int = 1, attn_levels=(2,),
                  dropout: float = 0.1, z_dim: int = 0, heads: int = 4, out_channels: int | None = None):
         super().__init__()
+        out_channels = default(out_channels, channels)   # None: as many as come in (0 is refused, not read as None)
+        if min(channels, out_channels) < 1: raise MegapixError(f"channels and out_channels must be >= 1, got {channels}, {out_channels}")
         self.channels, self.z_dim, self.levels = channels, z_dim, len(mults)
         emb = 4 * dim
         self.time_mlp = nn.Sequential(nn.Linear(dim, emb), nn.SiLU(), nn.Linear(emb, emb))
@@ -82,7 +84,7 @@ class UNet(Configured):
                 self.up.append(nn.ModuleList([ResBlock(c + skips.pop(), co, emb, dropout), Attention(co, heads) if lvl in attn_levels else nn.Identity()]))
                 c = co
             if lvl > 0: self.up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(c, c, 3, padding=1)))
-        self.out = nn.Sequential(norm(c), nn.SiLU(), nn.Conv2d(c, out_channels or channels, 3, padding=1))
+        self.out = nn.Sequential(norm(c), nn.SiLU(), nn.Conv2d(c, out_channels, 3, padding=1))
         nn.init.zeros_(self.out[-1].weight); nn.init.zeros_(self.out[-1].bias)
         self.dim = dim
 

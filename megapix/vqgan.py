@@ -160,6 +160,7 @@ class VQGAN(Configured):
 @torch.no_grad()
 def encode(model: VQGAN, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     "Images `(n, c, H, W)` in [-1, 1] -> tokens `(n, H/f, W/f)` (int64, 0-based)."
+    if batch_size < 1: raise MegapixError(f"batch_size must be >= 1, got {batch_size}")
     model.check(images); dev = next(model.parameters()).device
     out = [model.quantize(images[i:i + batch_size].to(dev))[1].cpu() for i in range(0, len(images), batch_size)]
     return torch.cat(out) if out else torch.zeros(0, images.shape[-2] // model.f, images.shape[-1] // model.f, dtype=torch.long)
@@ -167,6 +168,7 @@ def encode(model: VQGAN, images: torch.Tensor, batch_size: int = 256) -> torch.T
 @torch.no_grad()
 def decode(model: VQGAN, tokens: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     "Tokens `(n, h, w)` in [0, codes) -> images `(n, c, h·f, w·f)` in [-1, 1]."
+    if batch_size < 1: raise MegapixError(f"batch_size must be >= 1, got {batch_size}")
     tokens, dev = model.check_tokens(tokens), next(model.parameters()).device
     return torch.cat([model.decode_codes(model.quantizer.lookup(tokens[i:i + batch_size].to(dev))).clamp(-1, 1).cpu()
                       for i in range(0, len(tokens), batch_size)])
@@ -458,11 +460,13 @@ def demo_widget():
 def sample_cli(weights, n: int = 64, steps=None, seed: int = 0, device='cpu'):
     "No prior yet: `megapix sample vqgan` shows reconstructions of test images (top half originals, bottom half decoded)."
     from megapix.data import fashion_mnist
+    if steps is not None: raise MegapixError("megapix sample vqgan reconstructs test images: --steps does not apply")
     m = load_vqgan(weights, device); x = fashion_mnist('test')[torch.arange(seed, seed + max(1, n // 2))][0]
     return torch.cat([x, decode(m, encode(m, x))])
 
 def encode_cli(ckpt=None, data='fashion', split='train', out=None, batch_size: int = 256, device=None, views: int = 1) -> Path:
     "What `megapix encode` runs: the latent dataset of `data` under the VQGAN `ckpt` (default: the shipped one); `views` > 1 crops per picture of a folder."
+    if batch_size < 1 or views < 1: raise MegapixError(f"--batch-size and --views must be >= 1, got {batch_size}, {views}")
     dev = init_distributed(device)
     m = load_vqgan(ckpt or VQGAN_WEIGHTS, dev)
     ds = get_dataset(data, split, size=m.image_size)
