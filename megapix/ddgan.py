@@ -4,7 +4,7 @@
 
 # %% ../nbs/21_ddgan.ipynb #72178f54
 from __future__ import annotations
-import glob, math
+import glob, math, time
 from pathlib import Path
 
 import torch
@@ -17,14 +17,14 @@ from .core import (Configured, MegapixError, check_images, fastest, get_device, 
 from .data import get_dataset
 from .ddpm import DDPMScheduler, cosine_betas, linear_betas
 from .fgan import GEN_FORMS, d_loss, g_loss, get_divergence
-from .learner import EMA, Chapter, Phase, Trainer, r1_penalty
+from .learner import EMA, Callback, Chapter, Phase, Trainer, r1_penalty, training_cost
 from .unet import ResBlock, UNet, timestep_embedding
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'PRESETS', 'MODEL_ARGS', 'DDPM_BASELINE', 'chapter', 'vp_betas', 'Generator', 'minibatch_std',
-           'Discriminator', 'DDGAN', 'q_pair', 'posterior_sample', 'sample', 'train', 'weights_name',
-           'shipped_generators', 'training_settings', 'load_generator', 'evaluate', 'bench', 'demo_widget',
-           'sample_cli']
+__all__ = ['SCHEDULES', 'PRESETS', 'MODEL_ARGS', 'RECIPE', 'TRAIN_VARIANTS', 'DDPM_BASELINE', 'chapter', 'vp_betas', 'Generator',
+           'minibatch_std', 'Discriminator', 'DDGAN', 'q_pair', 'posterior_sample', 'sample', 'train', 'weights_name',
+           'shipped_generators', 'training_settings', 'load_generator', 'evaluate', 'ddpm_curve', 'ddpm_steps_for',
+           'StepTimes', 'bench_training', 'bench', 'demo_widget', 'sample_cli']
 
 # %% ../nbs/21_ddgan.ipynb #93933d6a
 def vp_betas(T: int = 4, beta_min: float = 0.1, beta_max: float = 20., eps: float = 1e-3) -> torch.Tensor:
@@ -53,7 +53,8 @@ class Generator(Configured):
 def minibatch_std(h: torch.Tensor, group: int = 4) -> torch.Tensor:
     "One feature per sample: the std of the features across its group of `group` samples (all of them when fewer), averaged."
     n = len(h); g = group if n % group == 0 else n
-    return h.view(g, -1, *h.shape[1:]).std(0, unbiased=False).mean(tuple(range(1, h.ndim)))[:, None].repeat(g, 1)
+    var = h.float().view(g, -1, *h.shape[1:]).var(0, unbiased=False)   # in fp32, and ε under the root as in StyleGAN: the std of
+    return (var + 1e-8).sqrt().mean(tuple(range(1, h.ndim)))[:, None].repeat(g, 1)   # equal features (bf16 rounds) has no gradient
 
 class Discriminator(Configured):
     "D(x_{t-1}, x_t, t) -> V, one real number per pair: the down half of a U-Net on the stacked pair, then a linear head."
@@ -123,42 +124,49 @@ def sample(generator: Generator, n: int = 16, steps: int | None = None, seed: in
 # %% ../nbs/21_ddgan.ipynb #8657bc81
 PRESETS = {
     'tiny':  dict(loss='ns', T=4, gen='ns', schedule='vp', z_dim=8, dim=8, mults=[1, 2], attn_levels=[1], d_dim=8, d_mults=[1, 2],
-                  data='fashion', iters=20, batch_size=16, lr_g=5e-4, lr_d=5e-4, r1=0.1, drift=0., ema=0.9, ckpt_every=10, log_every=5),
+                  data='fashion', iters=20, batch_size=16, lr_g=5e-4, lr_d=5e-4, r1=0.1, r1_every=2, drift=0., ema=0.9, ckpt_every=10,
+                  log_every=5, precision='fp32', compile=False),
     'small': dict(loss='ns', T=4, gen='ns', schedule='vp', z_dim=32, dim=16, mults=[1, 2, 4], attn_levels=[2], d_dim=16,
-                  d_mults=[1, 2, 4, 4], data='fashion', iters=2000, batch_size=64, lr_g=3e-4, lr_d=6e-4, r1=0.1, drift=0., ema=0.999,
-                  ckpt_every=250, log_every=25),
+                  d_mults=[1, 2, 4, 4], data='fashion', iters=30_000, batch_size=64, lr_g=3e-4, lr_d=6e-4, r1=0.1, r1_every=16, drift=0.,
+                  ema=0.999, ckpt_every=250, log_every=25, precision='bf16', compile=True),
     'full':  dict(loss='ns', T=4, gen='ns', schedule='vp', z_dim=100, dim=64, mults=[1, 2, 2, 2], attn_levels=[2], d_dim=64,
-                  d_mults=[1, 2, 2, 2], data='fashion', iters=100_000, batch_size=128, lr_g=1.6e-4, lr_d=1.25e-4, r1=0.05, drift=0.,
-                  ema=0.9999, ckpt_every=2500, log_every=100, precision='bf16'),
+                  d_mults=[1, 2, 2, 2], data='fashion', iters=100_000, batch_size=128, lr_g=1.6e-4, lr_d=1.25e-4, r1=0.05, r1_every=16,
+                  drift=0., ema=0.9999, ckpt_every=2500, log_every=100, precision='bf16', compile=True),
 }
 MODEL_ARGS = {'timesteps': 'T', 'schedule': 'schedule', 'z_dim': 'z_dim', 'dim': 'dim', 'mults': 'mults',
               'attn_levels': 'attn_levels', 'd_dim': 'd_dim', 'd_mults': 'd_mults'}
 
-def train(cfg: dict, out=None, **kw) -> Trainer:
-    "Train a DDGAN with the divergence `cfg['loss']`: a D phase (bound + R1) then a G phase, EMA of G."
-    div = get_divergence(cfg['loss'])
+def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
+    "Train a DDGAN with the divergence `cfg['loss']`: a G phase, then a D phase (bound, R1 every `r1_every` steps) on the same pairs; EMA of G."
+    div, r1_every = get_divergence(cfg['loss']), cfg.get('r1_every', 1)
     if cfg['gen'] not in GEN_FORMS: raise MegapixError(f"gen must be one of {GEN_FORMS}, got {cfg['gen']!r}")
+    if r1_every < 1: raise MegapixError(f"r1_every must be >= 1, got {r1_every}")
     seed_everything(cfg.get('seed', 0))
     model = DDGAN(**{k: cfg[c] for k, c in MODEL_ARGS.items()})
     G, D, sch, data = model.G, model.D, model.G.scheduler(), get_dataset(cfg['data'], 'train')
-    def draw(x0):
-        t = torch.randint(0, G.timesteps, (len(x0),), device=x0.device)
-        return t, *q_pair(sch, x0, t), torch.randn(len(x0), G.z_dim, device=x0.device)
-    def fake(xt, t, z): return posterior_sample(sch, G(xt, t, z), xt, t)
-    def loss_d(batch):
-        t, prev, xt, z = draw(batch[0])
-        prev.requires_grad_(True)
-        v_real = D(prev, xt, t)
-        with torch.no_grad(): prev_fake = fake(xt, t, z)
-        v_fake = D(prev_fake, xt, t)
-        loss, bound = d_loss(div, v_real, v_fake)
-        r1, drift = r1_penalty(v_real, prev), v_real.pow(2).mean() + v_fake.pow(2).mean()
-        return {'loss': loss + cfg['r1'] / 2 * r1 + cfg['drift'] * drift, 'bound': bound, 'r1': r1, 'drift': drift}
+    Gc, Dc = (torch.compile(G), torch.compile(D)) if cfg.get('compile') else (G, D)
+    pairs = {}   # the G phase's pairs, reused by the D phase: one generator forward serves both players
     def loss_g(batch):
-        t, _, xt, z = draw(batch[0])
-        return g_loss(div, D(fake(xt, t, z), xt, t), cfg['gen'])
-    phases = [Phase('D', D, loss_d, lr=cfg['lr_d'], betas=(0.5, 0.9)), Phase('G', G, loss_g, lr=cfg['lr_g'], betas=(0.5, 0.9))]
-    return Trainer.from_config(model, data, phases, cfg, out=out, cbs=[EMA('G', cfg['ema'])], **kw).fit()
+        x0 = batch[0]; t = torch.randint(0, G.timesteps, (len(x0),), device=x0.device)
+        prev, xt = q_pair(sch, x0, t)
+        fake = posterior_sample(sch, Gc(xt, t, torch.randn(len(x0), G.z_dim, device=x0.device)), xt, t)
+        pairs.update(t=t, prev=prev, xt=xt, fake=fake.detach())
+        return g_loss(div, Dc(fake, xt, t), cfg['gen'])
+    def loss_d(batch):
+        t, prev, xt, fake = pairs['t'], pairs['prev'], pairs['xt'], pairs['fake']
+        lazy = cfg['r1'] > 0 and trainer.step % r1_every == 0   # StyleGAN2's lazy R1: one step in r1_every, weighted r1_every
+        v_real = (D if lazy else Dc)(prev.requires_grad_(lazy), xt, t)   # R1's double backward runs through the eager D
+        v_fake = Dc(fake, xt, t)
+        loss, bound = d_loss(div, v_real, v_fake)
+        drift = v_real.pow(2).mean() + v_fake.pow(2).mean()
+        logs = {'loss': loss + cfg['drift'] * drift, 'bound': bound, 'drift': drift}
+        if lazy:
+            logs['r1'] = r1_penalty(v_real, prev)
+            logs['loss'] = logs['loss'] + cfg['r1'] / 2 * r1_every * logs['r1']
+        return logs
+    phases = [Phase('G', G, loss_g, lr=cfg['lr_g'], betas=(0.5, 0.9)), Phase('D', D, loss_d, lr=cfg['lr_d'], betas=(0.5, 0.9))]
+    trainer = Trainer.from_config(model, data, phases, cfg, out=out, cbs=[EMA('G', cfg['ema']), *cbs], **kw)
+    return trainer.fit()
 
 # %% ../nbs/21_ddgan.ipynb #6935672e
 def weights_name(loss: str, T: int) -> str: return f'ddgan-{loss}-t{T}'
@@ -185,6 +193,8 @@ def load_generator(weights, device='cpu') -> Generator:
     return m
 
 # %% ../nbs/21_ddgan.ipynb #77add656
+RECIPE = ('batch_size', 'lr_g', 'lr_d', 'r1', 'r1_every', 'ema', 'precision', 'compile')   # the settings each results row records
+
 def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dict | None = None, save=None) -> dict:
     "FID (n samples), classifier check (256) and wall time per 1000 samples of each generator in `weights` (default: all shipped)."
     from megapix.metrics import FID, classifier_check, resume_results, state_hash
@@ -198,12 +208,14 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
     for name in names:
         folder = resolve_weights(name)   # a run folder gives its EMA weights
         G, cfg = load_generator(folder, dev), training_settings(folder)
+        recipe = {k: cfg[k] for k in RECIPE if k in cfg}
         h = state_hash(G)
         if any(r['model_hash'] == h for r in res['rows']) or (steps and G.timesteps not in steps): continue
         with timer() as tm: x = sample(G, n, seed=0)
         check = classifier_check(x[:256])
         res['rows'].append({'weights': str(name), 'loss': cfg.get('loss'), 'T': G.timesteps, 'nfe': G.timesteps, 'gen': cfg.get('gen'),
-                            'iters': cfg.get('iters'), 'drift': cfg.get('drift', 0.), 'fid': fid(x), 'seconds_per_1000': tm.seconds * 1000 / n,
+                            'iters': cfg.get('iters'), **training_cost(folder), 'recipe': recipe, 'drift': cfg.get('drift', 0.),
+                            'fid': fid(x), 'seconds_per_1000': tm.seconds * 1000 / n,
                             'mean_max_prob': check['mean_max_prob'], 'classes_present': check['classes_present'],
                             'model_hash': h, 'machine': machine()})
         print(f"{name}: FID {res['rows'][-1]['fid']:.2f} (floor {res['floor']:.2f}), {tm.seconds:.1f} s")
@@ -211,9 +223,43 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
     res['rows'].sort(key=lambda r: (str(r['loss']), r['T']))
     return res
 
+def ddpm_curve(res: dict | None = None) -> dict:
+    "Chapter 1's FID(T) of the DDPM with the generator's U-Net (`ddpm-dim16.json`, η = 1, bf16: the series with every T), as {T: row}."
+    from megapix.core import read_results
+    return {r['steps']: r for r in (res or read_results('ddpm-dim16'))['rows'] if r['eta'] == 1.0 and r['precision'] == 'bf16'}
+
+# %% ../nbs/21_ddgan.ipynb #1a21ee45
+def ddpm_steps_for(fid: float, curve: dict | None = None) -> float | None:
+    "The T at which DDPM's measured FID(T) (`ddpm_curve`) first falls to `fid`, interpolated in log-log; None if it never does."
+    curve = curve or ddpm_curve(); ts = sorted(curve); fs = [curve[t]['fid'] for t in ts]
+    for (t0, f0), (t1, f1) in zip(zip(ts, fs), zip(ts[1:], fs[1:])):
+        if f0 >= fid >= f1: return math.exp(math.log(t0) + (math.log(fid) - math.log(f0)) * (math.log(t1) - math.log(t0)) / (math.log(f1) - math.log(f0)))
+
 # %% ../nbs/21_ddgan.ipynb #e639f8d4
-def bench(device=None, batch_size: int = 64) -> str:
-    "Time one evaluation of the small DDGAN generator and of Chapter 1's DDPM U-Net of the same size (`small-dim16`); images/s at T steps for each."
+class StepTimes(Callback):
+    "Seconds of each training step, from one `after_step` to the next (what `bench` reads)."
+    def before_fit(self, t): self.times, self.last = [], time.perf_counter()
+    def after_step(self, t):
+        now = time.perf_counter(); self.times.append(now - self.last); self.last = now
+
+TRAIN_VARIANTS = {   # the first shipped recipe's settings, then each change the small preset keeps, one added at a time
+    'fp32, R1 every step': dict(precision='fp32', r1_every=1, compile=False),
+    '+ bf16 autocast': dict(precision='bf16', r1_every=1, compile=False),
+    '+ lazy R1 (every 16 steps)': dict(precision='bf16', r1_every=16, compile=False),
+    '+ torch.compile (the small preset)': dict(precision='bf16', r1_every=16, compile=True)}
+
+def bench_training(device=None, steps: int = 32, warmup: int = 16) -> list[str]:
+    "Seconds per training iteration of the small preset (batch 64, real data) under each of `TRAIN_VARIANTS`, as lines with ratios."
+    per = {}
+    for name, v in TRAIN_VARIANTS.items():   # `warmup` steps first: they compile, and contain the first R1 step
+        st = StepTimes(); train({**PRESETS['small'], **v, 'iters': warmup + steps}, progress=False, cbs=[st], device=device)
+        per[name] = sum(st.times[warmup:]) / steps
+    base = per[next(iter(per))]
+    return [f"  training step, {name:36s} {s * 1e3:5.0f} ms ({base / s:.2f}x)" for name, s in per.items()]
+
+def bench(device=None, batch_size: int = 64, training: bool = True) -> str:
+    "Time one evaluation of the small DDGAN generator and of Chapter 1's DDPM U-Net of the same size (`small-dim16`); images/s at T steps for each, at equal FID, and the training step."
+    from megapix.core import read_results
     from megapix.ddpm import DDPM, MODEL_ARGS as DDPM_ARGS, PRESETS as DDPM_PRESETS
     dev = get_device(device); seed_everything(0)
     G = DDGAN(**{k: PRESETS['small'][c] for k, c in MODEL_ARGS.items()}).G.to(dev).eval()
@@ -227,7 +273,11 @@ def bench(device=None, batch_size: int = 64) -> str:
     lines += [f"  ddgan T = {T:2d}: {batch_size / (g * T):9.1f} images/s" for T in (1, 2, 4, 10)]
     lines += [f"  ddpm  T = {T:4d}: {batch_size / (d * T):9.2f} images/s" for T in (4, 100, 1000)]
     lines += [f"  ddgan at T = 4 is {1000 * d / (4 * g):.0f}x faster than ddpm at 1000 steps"]
-    return '\n'.join(lines)
+    ns4 = next((r for r in read_results('ddgan')['rows'] if r['weights'] == weights_name('ns', 4)), None)
+    if ns4 and (eq := ddpm_steps_for(ns4['fid'])):
+        lines.append(f"  at equal FID ({ns4['fid']:.1f}): ddgan-ns-t4 {batch_size / (4 * g):.1f} images/s, ddpm at {eq:.1f} steps "
+                     f"{batch_size / (eq * d):.1f} images/s: {eq * d / (4 * g):.1f}x faster")
+    return '\n'.join(lines + (bench_training(device) if training else []))
 
 # %% ../nbs/21_ddgan.ipynb #1b981792
 DDPM_BASELINE = 'ddpm-fashion-dim16'   # Chapter 1's DDPM whose U-Net has the small generator's size

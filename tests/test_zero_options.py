@@ -63,7 +63,7 @@ def test_ddgan(capsys, tmp_path):
             + [(['sample', 'ddgan', '--n', n, '--out', out], '--n must be >= 1') for n in (0, -1)]
             + [(['train', 'ddgan', '--preset', 'tiny', '--out', tmp_path / 'run', *o], t) for o, t in (
                 (['--iters', -1], 'iters must be >= 0'), (['--batch-size', 0], 'batch_size must be >= 1'),
-                (['--r1', -0.1], 'r1 must be >= 0'), (['--drift', -1], 'drift must be >= 0'),
+                (['--r1', -0.1], 'r1 must be >= 0'), (['--r1_every', 0], 'r1_every must be >= 1'), (['--drift', -1], 'drift must be >= 0'),
                 (['--ema', 1.5], 'ema must be from 0 to 1'), (['--T', 0], 'T must be >= 1'), (['--T', -2], 'T must be >= 1'),
                 (['--r1', '0.1,-1'], 'r1 must be >= 0'))])   # a grid is checked whole before its first run
     assert not (tmp_path / 'run').exists() and not out.exists()
