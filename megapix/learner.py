@@ -110,6 +110,7 @@ class Trainer:
                  cbs=(), device=None, progress=True, run_config: dict | None = None, relay=None):
         check_precision(precision)
         if iters < 0 or batch_size < 1: raise MegapixError(f"need iters >= 0 and batch_size >= 1, got {iters}, {batch_size}")
+        if ckpt_every < 1 or log_every < 1: raise MegapixError(f"need ckpt_every and log_every >= 1, got {ckpt_every}, {log_every}")
         self.device = init_distributed(device); self.rank, self.world = dist_info()
         self.model, self.data = model.to(self.device), data
         self.phases = list(phases) if isinstance(phases, (list, tuple)) else [phases]
