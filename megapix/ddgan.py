@@ -128,7 +128,7 @@ PRESETS = {
                   log_every=5, precision='fp32', compile=False),
     'small': dict(loss='ns', T=4, gen='ns', schedule='vp', z_dim=32, dim=16, mults=[1, 2, 4], attn_levels=[2], d_dim=16,
                   d_mults=[1, 2, 4, 4], data='fashion', iters=30_000, batch_size=64, lr_g=3e-4, lr_d=6e-4, r1=0.1, r1_every=1, drift=0.,
-                  ema=0.999, ckpt_every=250, log_every=25, precision='fp32', compile=False),   # bf16 + lazy R1 trained worse (below)
+                  ema=0.999, ckpt_every=250, log_every=25, precision='fp32', compile=False),   # bf16 trained much worse (below)
     'full':  dict(loss='ns', T=4, gen='ns', schedule='vp', z_dim=100, dim=64, mults=[1, 2, 2, 2], attn_levels=[2], d_dim=64,
                   d_mults=[1, 2, 2, 2], data='fashion', iters=100_000, batch_size=128, lr_g=1.6e-4, lr_d=1.25e-4, r1=0.05, r1_every=16,
                   drift=0., ema=0.9999, ckpt_every=2500, log_every=100, precision='bf16', compile=True),
