@@ -16,7 +16,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .core import (Configured, MegapixError, check_images, exists, get_device, list_pretrained, load_model,
-                          machine, provenance, resolve_weights, seed_everything, timer)
+                          machine, provenance, read_config, resolve_weights, seed_everything, timer)
 from .data import ImageFolder, Views, get_dataset
 from .learner import EMA, Callback, Chapter, Phase, Trainer, dist_info, init_distributed
 from .unet import Attention, ResBlock, norm
@@ -343,14 +343,17 @@ def load_vqgan(weights=VQGAN_WEIGHTS, device='cpu') -> VQGAN:
     return m
 
 # %% ../nbs/30_vqgan.ipynb #08b2f7f1
-def evaluate(weights=None, n: int = 2048, device=None) -> dict:
-    "Reconstruction quality (PSNR, SSIM, FID), codebook use and speed of each VQGAN in `weights` (default: the shipped ones) on FashionMNIST's test set."
+def evaluate(weights=None, n: int = 2048, device=None, previous: dict | None = None, save=None) -> dict:
+    "Reconstruction quality (PSNR, SSIM, FID, classifier max-prob), codebook use and speed of each VQGAN in `weights` (default: the shipped ones) on FashionMNIST's test set; rows of `previous` for other weights are kept."
     from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
     from megapix.data import fashion_mnist
-    from megapix.metrics import FID, state_hash
-    names = str(weights).split(',') if weights else shipped_vqgans()
+    from megapix.metrics import FID, classifier_check, state_hash
+    fashion = lambda w: {k: read_config(w)['config'].get(k) for k in ('channels', 'image_size')} == {'channels': 1, 'image_size': 32}
+    names = str(weights).split(',') if weights else [w for w in shipped_vqgans() if fashion(w)]   # by default the FashionMNIST ones
     if not names: raise MegapixError("no VQGAN shipped: pass --ckpt RUN_DIR")
-    x, dev, fid, rows = fashion_mnist('test')[:][0], get_device(device), FID(device=device), []
+    prev = previous or {}
+    x, dev, fid, rows = fashion_mnist('test')[:][0], get_device(device), FID(device=device), [r for r in prev.get('rows', []) if r['weights'] not in names]
+    earlier = prev.get('earlier_runs', []) + ([prev['provenance']] if 'provenance' in prev else [])
     for name in names:
         m = load_vqgan(name, dev)   # a shipped name, a weights folder or a run folder
 
@@ -363,9 +366,12 @@ def evaluate(weights=None, n: int = 2048, device=None) -> dict:
                      'ssim': float(structural_similarity_index_measure(a, b, data_range=1.0)),
                      'codes_used': float((hist > 0).float().mean()), 'perplexity': float(perplexity(tok, m.codes)),
                      'fid_recon': fid(xr[:n]), 'fid_originals': fid(x[:n]), 'n_fid': n, 'n_test': len(x),
+                     # the classifier check's mean max-prob over n: a ceiling for any prior sampling this VQGAN's tokens
+                     'max_prob_recon': classifier_check(xr[:n])['mean_max_prob'], 'max_prob_originals': classifier_check(x[:n])['mean_max_prob'],
                      'seconds_per_1000': tm.seconds * 1000 / len(x), 'model_hash': state_hash(m), 'machine': machine()})
-        r = rows[-1]; print(f"{name}: PSNR {r['psnr']:.2f} dB, SSIM {r['ssim']:.3f}, codes used {r['codes_used']:.0%}, FID {r['fid_recon']:.2f} (originals {r['fid_originals']:.2f})")
-    return {'rows': rows}
+        r = rows[-1]; print(f"{name}: PSNR {r['psnr']:.2f} dB, SSIM {r['ssim']:.3f}, codes used {r['codes_used']:.0%}, FID {r['fid_recon']:.2f} (originals {r['fid_originals']:.2f}), classifier max-prob {r['max_prob_recon']:.3f} (originals {r['max_prob_originals']:.3f})")
+        if save: save({'rows': rows, 'earlier_runs': earlier})
+    return {'rows': rows, 'earlier_runs': earlier}
 
 # %% ../nbs/30_vqgan.ipynb #e2ed7729
 def _chunks(n: int, chunk: int) -> list[tuple[int, int]]: return [(s, min(n, s + chunk)) for s in range(0, n, chunk)]
