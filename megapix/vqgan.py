@@ -354,6 +354,7 @@ def evaluate(weights=None, n: int = 2048, device=None, previous: dict | None = N
     prev = previous or {}
     x, dev, fid, rows = fashion_mnist('test')[:][0], get_device(device), FID(device=device), [r for r in prev.get('rows', []) if r['weights'] not in names]
     earlier = prev.get('earlier_runs', []) + ([prev['provenance']] if 'provenance' in prev else [])
+    fid_x, prob_x = fid(x[:n]), classifier_check(x[:n])['mean_max_prob']   # the originals' scores, the same for every model
     for name in names:
         m = load_vqgan(name, dev)   # a shipped name, a weights folder or a run folder
 
@@ -365,9 +366,9 @@ def evaluate(weights=None, n: int = 2048, device=None, previous: dict | None = N
                      'psnr': float(peak_signal_noise_ratio(a, b, data_range=1.0, reduction='none', dim=(1, 2, 3)).mean()),
                      'ssim': float(structural_similarity_index_measure(a, b, data_range=1.0)),
                      'codes_used': float((hist > 0).float().mean()), 'perplexity': float(perplexity(tok, m.codes)),
-                     'fid_recon': fid(xr[:n]), 'fid_originals': fid(x[:n]), 'n_fid': n, 'n_test': len(x),
+                     'fid_recon': fid(xr[:n]), 'fid_originals': fid_x, 'n_fid': n, 'n_test': len(x),
                      # the classifier check's mean max-prob over n: a ceiling for any prior sampling this VQGAN's tokens
-                     'max_prob_recon': classifier_check(xr[:n])['mean_max_prob'], 'max_prob_originals': classifier_check(x[:n])['mean_max_prob'],
+                     'max_prob_recon': classifier_check(xr[:n])['mean_max_prob'], 'max_prob_originals': prob_x,
                      'seconds_per_1000': tm.seconds * 1000 / len(x), 'model_hash': state_hash(m), 'machine': machine()})
         r = rows[-1]; print(f"{name}: PSNR {r['psnr']:.2f} dB, SSIM {r['ssim']:.3f}, codes used {r['codes_used']:.0%}, FID {r['fid_recon']:.2f} (originals {r['fid_originals']:.2f}), classifier max-prob {r['max_prob_recon']:.3f} (originals {r['max_prob_originals']:.3f})")
         if save: save({'rows': rows, 'earlier_runs': earlier})
