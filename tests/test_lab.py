@@ -56,6 +56,9 @@ def lab():
 def page(browser):  # `browser`: tests/conftest.py
     page = browser.new_page(viewport={'width': 1280, 'height': 1000})
     page.set_default_timeout(60_000)
+    # and for assertions: sampling 20 steps takes about 5 s on 2 loaded cores, Playwright's default wait
+    from playwright.sync_api import expect
+    expect.set_options(timeout=60_000)
     yield page
     page.close()
 
