@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #22efc44b
 from __future__ import annotations
-import functools, hashlib, importlib, inspect, json, os, platform, random, subprocess, sys, time
+import functools, hashlib, html, importlib, inspect, json, os, platform, random, re, subprocess, sys, time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +19,7 @@ __all__ = ['MODELS', 'PKG_DIR', 'WEIGHTS', 'PRECISIONS', 'RESULTS', 'exists', 'd
            'get_device', 'Configured', 'save_model', 'list_pretrained', 'resolve_weights', 'read_config', 'load_model',
            'load_pretrained', 'to_uint8', 'image_grid', 'save_images', 'show_images', 'check_images', 'timer',
            'fastest', 'check_precision', 'autocast', 'machine', 'provenance', 'file_sha256', 'write_results',
-           'read_results']
+           'read_results', 'md_table', 'show_table']
 
 # %% ../nbs/00_core.ipynb #7a36e9f6
 def exists(x): return x is not None
@@ -233,3 +233,28 @@ def read_results(name: str) -> dict:
     f = Path(name) if str(name).endswith('.json') else RESULTS / f'{name}.json'
     if not f.exists(): raise MegapixError(f"no results at {f}: run the `megapix eval` command named in the notebook")
     return json.loads(f.read_text())
+
+# %% ../nbs/00_core.ipynb #3ac9aa21
+_NUMBER = re.compile(r'[-+−]?\.?\d')
+
+def md_table(header, rows) -> str:
+    "A markdown table: `header` names the columns, each of `rows` lists its cells as they should read (numbers already formatted); columns of numbers are right-aligned."
+    rows = [[str(c) for c in r] for r in rows]
+    num = [bool(rows) and all(_NUMBER.match(r[j]) or not r[j] for r in rows) for j in range(len(header))]
+    line = lambda cells: '| ' + ' | '.join(str(c).replace('|', r'\|') for c in cells) + ' |'
+    return '\n'.join([line(header), '|' + '|'.join('---:' if n else '---' for n in num) + '|', *map(line, rows)])
+
+def _table_html(table: str) -> str:
+    "The HTML of a markdown table as `md_table` writes it (in the cells: text, `code` and **bold**)."
+    cells = lambda l: [c.strip().replace(r'\|', '|') for c in re.split(r'(?<!\\)\|', l.strip())[1:-1]]
+    head, sep, *body = table.strip().splitlines()
+    align = ['right' if c.endswith(':') else 'left' for c in cells(sep)]
+    def row(l, tag):
+        def fmt(c): return re.sub(r'\*\*(.+?)\*\*', r'<b>\1</b>', re.sub(r'`(.+?)`', r'<code>\1</code>', html.escape(c)))
+        return '<tr>' + ''.join(f'<{tag} style="text-align: {a}">{fmt(c)}</{tag}>' for c, a in zip(cells(l), align)) + '</tr>'
+    return f"<table><thead>{row(head, 'th')}</thead><tbody>{''.join(row(l, 'td') for l in body)}</tbody></table>"
+
+def show_table(table: str):
+    "Show a markdown table (`md_table`'s) rendered: HTML in a notebook and on the docs site, the markdown itself as its text."
+    from IPython.display import display
+    display({'text/html': _table_html(table), 'text/markdown': table, 'text/plain': table}, raw=True)
