@@ -13,7 +13,7 @@ from einops import rearrange, repeat
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from .core import (RESULTS, Configured, MegapixError, default, exists, fastest, get_device, machine, provenance,
+from .core import (RESULTS, Configured, MegapixError, default, exists, fastest, get_device, machine, md_table, provenance,
                           seed_everything, timer, write_results)
 from .learner import Chapter, Phase, Trainer
 
@@ -357,16 +357,14 @@ def cost(sides=(16, 32, 64), batch: int = 1, device=None, models=tuple(COST_MODE
     return rows
 
 def cost_table(rows: list) -> str:
-    "The rows of `cost` as a text table, each hourglass beside the flat model on the same grid and device."
+    "The rows of `cost` as a markdown table (`md_table`), each hourglass beside the flat model on the same grid and device."
     flat = {(r['device'], r['grid']): r for r in rows if r['model'] == 'flat'}
-    lines = [f"{'device':6s} {'grid':>7s} {'model':34s} {'params':>10s} {'forward ms':>11s} {'x flat':>7s} {'peak MB':>8s}"
-             f" {'train step ms':>14s} {'x flat':>7s} {'peak MB':>8s}"]
-    for r in rows:
+    def row(r):
         f = flat.get((r['device'], r['grid']))
-        ratio = lambda k: r[k] / f[k] if f else float('nan')
-        lines.append(f"{r['device']:6s} {r['grid']:>7s} {r['model']:34s} {r['params']:>10,d} {r['seconds'] * 1e3:>11.1f} {ratio('seconds'):>7.2f} "
-                     f"{r['peak_mb']:>8.1f} {r['train_seconds'] * 1e3:>14.1f} {ratio('train_seconds'):>7.2f} {r['train_peak_mb']:>8.1f}")
-    return '\n'.join(lines)
+        ratio = lambda k: f"{r[k] / f[k]:.2f}" if f else ''
+        return [r['device'], r['grid'], r['model'], f"{r['params']:,}", f"{r['seconds'] * 1e3:.1f}", ratio('seconds'), f"{r['peak_mb']:.1f}",
+                f"{r['train_seconds'] * 1e3:.1f}", ratio('train_seconds'), f"{r['train_peak_mb']:.1f}"]
+    return md_table(['device', 'grid', 'model', 'params', 'forward ms', 'x flat', 'peak MB', 'train step ms', 'x flat', 'train peak MB'], map(row, rows))
 
 def bench(device=None) -> str:
     "What `megapix bench hourglass` runs: `cost` on this device; writes `megapix/results/hourglass-cost.json` (rows of other devices kept)."
