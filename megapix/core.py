@@ -244,17 +244,18 @@ def md_table(header, rows) -> str:
     line = lambda cells: '| ' + ' | '.join(str(c).replace('|', r'\|') for c in cells) + ' |'
     return '\n'.join([line(header), '|' + '|'.join('---:' if n else '---' for n in num) + '|', *map(line, rows)])
 
-def _table_html(table: str) -> str:
-    "The HTML of a markdown table as `md_table` writes it (in the cells: text, `code` and **bold**)."
+def _table_html(table: str, caption: str | None = None) -> str:
+    "The HTML of a markdown table as `md_table` writes it (in the cells and the `caption`: text, `code` and **bold**)."
+    def fmt(c): return re.sub(r'\*\*(.+?)\*\*', r'<b>\1</b>', re.sub(r'`(.+?)`', r'<code>\1</code>', html.escape(c)))
     cells = lambda l: [c.strip().replace(r'\|', '|') for c in re.split(r'(?<!\\)\|', l.strip())[1:-1]]
     head, sep, *body = table.strip().splitlines()
     align = ['right' if c.endswith(':') else 'left' for c in cells(sep)]
-    def row(l, tag):
-        def fmt(c): return re.sub(r'\*\*(.+?)\*\*', r'<b>\1</b>', re.sub(r'`(.+?)`', r'<code>\1</code>', html.escape(c)))
-        return '<tr>' + ''.join(f'<{tag} style="text-align: {a}">{fmt(c)}</{tag}>' for c, a in zip(cells(l), align)) + '</tr>'
-    return f"<table><thead>{row(head, 'th')}</thead><tbody>{''.join(row(l, 'td') for l in body)}</tbody></table>"
+    row = lambda l, tag: '<tr>' + ''.join(f'<{tag} style="text-align: {a}">{fmt(c)}</{tag}>' for c, a in zip(cells(l), align)) + '</tr>'
+    cap = f'<caption style="caption-side: top; text-align: left">{fmt(caption)}</caption>' if caption else ''
+    return f"<table>{cap}<thead>{row(head, 'th')}</thead><tbody>{''.join(row(l, 'td') for l in body)}</tbody></table>"
 
-def show_table(table: str):
-    "Show a markdown table (`md_table`'s) rendered: HTML in a notebook and on the docs site, the markdown itself as its text."
+def show_table(table: str, caption: str | None = None):
+    "Show a markdown table (`md_table`'s) rendered, under its `caption`: HTML in a notebook and on the docs site, the markdown itself as its text."
     from IPython.display import display
-    display({'text/html': _table_html(table), 'text/markdown': table, 'text/plain': table}, raw=True)
+    text = f'{caption}\n\n{table}' if caption else table
+    display({'text/html': _table_html(table, caption), 'text/markdown': text, 'text/plain': text}, raw=True)
