@@ -24,7 +24,8 @@ from .learner import EMA, Chapter, Phase, Trainer, unrolled_loss
 __all__ = ['PRESETS', 'MODEL_ARGS', 'SUNDAE_WEIGHTS', 'MASKGIT_WEIGHTS', 'OBJECTIVES', 'TEMPERATURE', 'SWEEP', 'DEFAULT_MODE',
            'MODES', 'OTHER_MODES', 'chapter', 'Prior', 'sundae_loss', 'categorical', 'token_dataset', 'build', 'train',
            'Sampled', 'temperature_schedule', 'sample', 'to_images', 'load_prior', 'draw', 'masked_loss',
-           'maskgit_sample', 'validation_loss', 'evaluate', 'model_settings', 'demo_widget', 'bench', 'sample_cli']
+           'maskgit_sample', 'validation_loss', 'measure_sampler', 'model_settings', 'evaluate', 'demo_widget', 'bench',
+           'sample_cli']
 
 # %% ../nbs/50_sundae.ipynb #b24f3102
 class Prior(Configured):
@@ -77,6 +78,7 @@ MODEL_ARGS = ('dim', 'heads', 'depth', 'shortening', 'resample', 'rope')
 SUNDAE_WEIGHTS, MASKGIT_WEIGHTS = 'sundae-fashion', 'sundae-maskgit-fashion'   # shipped: the small preset, and its MaskGIT twin
 OBJECTIVES = ('sundae', 'maskgit')
 
+# %% ../nbs/50_sundae.ipynb #49e27229
 def token_dataset(cfg: dict, split: str = 'train'):
     "The training tokens a preset names, with `.codes`, `.shape` and `.vqgan` (the VQGAN that decodes them, None for pixels)."
     if cfg['tokens'] == 'pixels':          # FashionMNIST grey levels as tokens: no VQGAN needed
@@ -95,6 +97,7 @@ def token_dataset(cfg: dict, split: str = 'train'):
             raise MegapixError(f"{folder} was encoded by another VQGAN than {ds.vqgan!r}: re-encode with `megapix encode --ckpt {ds.vqgan}` or set vqgan=")
     return ds
 
+# %% ../nbs/50_sundae.ipynb #1b0a8f09
 def build(cfg: dict, codes: int, shape, vqgan=None) -> Prior:
     if cfg.get('objective', 'sundae') not in OBJECTIVES: raise MegapixError(f"objective must be one of {OBJECTIVES}, got {cfg['objective']!r}")
     return Prior(codes, shape, vqgan, cfg.get('objective') == 'maskgit', **{k: cfg[k] for k in MODEL_ARGS if k in cfg})
@@ -138,6 +141,7 @@ def _start(model: Prior, n, shape, mask, tokens, g, dev):
     mask, tokens = mask.expand(n, *mask.shape[1:]), tokens.expand(n, *tokens.shape[1:])
     return torch.where(mask, torch.randint(0, model.codes, mask.shape, generator=g, device=dev), tokens), mask
 
+# %% ../nbs/50_sundae.ipynb #c14a8b6b
 @torch.no_grad()
 def sample(model: Prior, n: int = 16, shape=None, steps: int = 20, temperature=TEMPERATURE, proportion: float = 1.0, min_steps: int = 4,
            seed: int = 0, mask=None, tokens=None, early_stop: bool = True, keep_chain: bool = False) -> Sampled:
@@ -246,10 +250,31 @@ def validation_loss(model: Prior, tokens: torch.Tensor, T=(1, 2, 3), seed: int =
         for t in T: tot[f'L{t}'] = tot.get(f'L{t}', 0.) + out[f'L{t}'].item() * len(b)
     return {k: v / len(tokens) for k, v in tot.items()}
 
+# %% ../nbs/50_sundae.ipynb #52ac4370
+def measure_sampler(model: Prior, name: str, h: str, mode: str, kw: dict, steps: int, n: int, fid, clf) -> dict:
+    "One row of `evaluate`'s table: `n` samples of `model` (weights `name`, state hash `h`) in at most `steps` steps with the sampler settings `kw`, decoded, scored and timed."
+    from megapix.metrics import classifier_check, predict
+    with timer() as ts: out = draw(model, n, steps, seed=0, **kw)
+    with timer() as td: x = to_images(model, out.tokens)
+    if x.shape[-2:] != (32, 32): x = F.interpolate(x, size=(32, 32), mode='nearest')   # pixel tokens of another size
+    freq = torch.bincount(predict(clf, x).argmax(1), minlength=10).float() / len(x)
+    check = classifier_check(x[:256], clf)
+    return {'weights': name, 'mode': mode, 'steps': steps, **kw, 'mean_steps': out.steps.float().mean().item(), 'fid': fid(x),
+            'mean_max_prob': check['mean_max_prob'], 'classes_present': check['classes_present'], 'class_entropy': -(freq * freq.clamp_min(1e-12).log()).sum().item(),
+            'distinct': len(torch.unique(out.tokens.flatten(1), dim=0)) / n, 'sample_seconds_per_1000': ts.seconds * 1000 / n,
+            'decode_seconds_per_1000': td.seconds * 1000 / n, 'model_hash': h, 'machine': machine()}
+
+def model_settings(weights) -> dict:
+    "The preset settings a prior was trained with (exported metadata, or the run folder's run.json)."
+    if (Path(weights) / 'run.json').exists(): return json.loads((Path(weights) / 'run.json').read_text())['config']
+    run = read_config(weights).get('meta', {}).get('run', {})
+    return run.get('config', run)
+
+# %% ../nbs/50_sundae.ipynb #414d53bd
 def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dict | None = None, save=None, modes=None) -> dict:
     """FID (decoded samples), classifier check, class entropy, steps taken and time per 1000 samples, per sampler setting and steps.
     The first prior in `weights` is measured in every one of `MODES`, the others as `OTHER_MODES` says, MaskGIT priors with their own decoder."""
-    from megapix.metrics import FID, classifier_check, predict, resume_results, state_hash
+    from megapix.metrics import FID, resume_results, state_hash
     names = str(weights).split(',') if weights else [SUNDAE_WEIGHTS, MASKGIT_WEIGHTS]
     fid, dev = FID(device=device), get_device(device)
     res = resume_results(previous, fid, n)
@@ -274,28 +299,11 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
             for s in default(steps, grid):
                 if model.mask_token and s > math.prod(model.shape): continue
                 if any(r['model_hash'] == h and r['mode'] == mode and r['steps'] == s for r in res['rows']): continue
-                with timer() as ts: out = draw(model, n, s, seed=0, **kw)
-                with timer() as td: x = to_images(model, out.tokens)
-                if x.shape[-2:] != (32, 32): x = F.interpolate(x, size=(32, 32), mode='nearest')   # pixel tokens of another size
-                p = predict(clf, x).argmax(1)
-                freq = torch.bincount(p, minlength=10).float() / len(p)
-                check = classifier_check(x[:256], clf)
-                res['rows'].append({'weights': name, 'mode': mode, 'steps': s, **{k: v for k, v in kw.items()},
-                                    'mean_steps': out.steps.float().mean().item(), 'fid': fid(x), 'mean_max_prob': check['mean_max_prob'],
-                                    'classes_present': check['classes_present'], 'class_entropy': -(freq * freq.clamp_min(1e-12).log()).sum().item(),
-                                    'distinct': len(torch.unique(out.tokens.flatten(1), dim=0)) / n, 'sample_seconds_per_1000': ts.seconds * 1000 / n,
-                                    'decode_seconds_per_1000': td.seconds * 1000 / n, 'model_hash': h, 'machine': machine()})
-                r = res['rows'][-1]
+                r = measure_sampler(model, name, h, mode, kw, s, n, fid, clf); res['rows'].append(r)
                 print(f"{name} {mode} steps={s}: FID {r['fid']:.2f} (floors {res['floor']:.2f}, VQGAN {res['vqgan_floor']['fid_recon']:.2f}), "
-                      f"{r['mean_steps']:.1f} steps taken, max-prob {r['mean_max_prob']:.3f}, {ts.seconds:.0f} s")
+                      f"{r['mean_steps']:.1f} steps taken, max-prob {r['mean_max_prob']:.3f}, {r['sample_seconds_per_1000'] * n / 1000:.0f} s")
                 if save: save(res)
     return res
-
-def model_settings(weights) -> dict:
-    "The preset settings a prior was trained with (exported metadata, or the run folder's run.json)."
-    if (Path(weights) / 'run.json').exists(): return json.loads((Path(weights) / 'run.json').read_text())['config']
-    run = read_config(weights).get('meta', {}).get('run', {})
-    return run.get('config', run)
 
 # %% ../nbs/50_sundae.ipynb #a5ebd376
 def demo_widget(weights=SUNDAE_WEIGHTS):
