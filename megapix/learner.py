@@ -224,6 +224,12 @@ def _resume(self: Trainer):
     except Exception as e:  # a damaged checkpoint can fail in many ways: say which file, not a traceback
         raise MegapixError(f"cannot resume from {ckpt} ({str(e).splitlines()[0]}): delete it to start over") from None
     self.step = self.saved_step = state['step']
+    for ph in self.phases:   # the settings of this run, not the checkpoint's: a resume with `--set lr=...` trains at the new lr
+        o, s = self.opts[ph.name], self.scheds[ph.name]
+        s.base_lrs = [ph.lr] * len(o.param_groups)
+        for g, f in zip(o.param_groups, s.lr_lambdas):
+            g.update(initial_lr=ph.lr, lr=ph.lr * f(s.last_epoch), betas=tuple(ph.betas), weight_decay=ph.weight_decay)
+        s._last_lr = [g['lr'] for g in o.param_groups]
 
 Trainer.write_checkpoint, Trainer.save_checkpoint, Trainer.resume = _write_checkpoint, _save_checkpoint, _resume
 
