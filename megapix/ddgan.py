@@ -15,16 +15,17 @@ from tqdm.auto import tqdm
 from .core import (Configured, MegapixError, check_images, fastest, get_device, list_pretrained, load_model, machine,
                           read_config, resolve_weights, seed_everything, timer)
 from .data import get_dataset
-from .ddpm import DDPMScheduler, cosine_betas, linear_betas
+from .ddpm import DDPM, DDPMScheduler, cosine_betas, linear_betas
 from .fgan import GEN_FORMS, d_loss, g_loss, get_divergence
 from .learner import EMA, Callback, Chapter, Phase, Trainer, r1_penalty, training_cost
 from .unet import ResBlock, UNet, timestep_embedding
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'PRESETS', 'MODEL_ARGS', 'RECIPE', 'TRAIN_VARIANTS', 'DDPM_BASELINE', 'chapter', 'vp_betas', 'Generator',
-           'minibatch_std', 'Discriminator', 'DDGAN', 'q_pair', 'posterior_sample', 'sample', 'train', 'weights_name',
-           'shipped_generators', 'training_settings', 'load_generator', 'evaluate', 'ddpm_curve', 'ddpm_steps_for',
-           'StepTimes', 'bench_training', 'bench', 'demo_widget', 'sample_cli']
+           'minibatch_std', 'Discriminator', 'DDGAN', 'q_pair', 'posterior_sample', 'sample', 'ddpm_time_map',
+           'warm_start', 'train', 'weights_name', 'shipped_generators', 'training_settings', 'load_generator',
+           'evaluate', 'ddpm_curve', 'ddpm_steps_for', 'StepTimes', 'bench_training', 'bench', 'demo_widget',
+           'sample_cli']
 
 # %% ../nbs/21_ddgan.ipynb #93933d6a
 def vp_betas(T: int = 4, beta_min: float = 0.1, beta_max: float = 20., eps: float = 1e-3) -> torch.Tensor:
@@ -40,14 +41,17 @@ SCHEDULES = {'vp': vp_betas, 'cosine': cosine_betas, 'linear': linear_betas}
 class Generator(Configured):
     "G(x_t, z, t) -> x̂_0 in [-1, 1]: a U-Net with a latent `z`, and the schedule of the T steps it was trained for."
     def __init__(self, timesteps: int = 4, schedule: str = 'vp', image_size: int = 32, channels: int = 1, z_dim: int = 32,
-                 dim: int = 32, mults=(1, 2, 2), res_blocks: int = 1, attn_levels=(2,), dropout: float = 0.):
+                 dim: int = 32, mults=(1, 2, 2), res_blocks: int = 1, attn_levels=(2,), dropout: float = 0., time_map=None):
         super().__init__()
         if schedule not in SCHEDULES: raise MegapixError(f"schedule must be one of {list(SCHEDULES)}, got {schedule!r}")
         if timesteps < 1: raise MegapixError(f"T must be >= 1, got {timesteps}")
+        if time_map is not None and len(time_map) != timesteps: raise MegapixError(f"time_map needs {timesteps} entries, got {len(time_map)}")
         self.timesteps, self.schedule, self.image_size, self.channels, self.z_dim = timesteps, schedule, image_size, channels, z_dim
         self.net = UNet(channels, dim, mults, res_blocks, attn_levels, dropout, z_dim=z_dim)
+        # what the U-Net's time embedding sees at step t: t itself, or a DDPM's step at the same noise level (`init` below)
+        self.register_buffer('t_in', torch.tensor(range(timesteps) if time_map is None else time_map, dtype=torch.float32), persistent=False)
 
-    def forward(self, xt, t, z): return torch.tanh(self.net(check_images(xt, self.channels, (self.image_size,) * 2), t, z))
+    def forward(self, xt, t, z): return torch.tanh(self.net(check_images(xt, self.channels, (self.image_size,) * 2), self.t_in[t], z))
     def scheduler(self) -> DDPMScheduler: return DDPMScheduler(SCHEDULES[self.schedule](self.timesteps))
 
 def minibatch_std(h: torch.Tensor, group: int = 4) -> torch.Tensor:
@@ -80,9 +84,9 @@ class Discriminator(Configured):
 class DDGAN(Configured):
     "The generator and the discriminator that one DDGAN run trains (`G` alone is what sampling needs)."
     def __init__(self, timesteps: int = 4, schedule: str = 'vp', z_dim: int = 32, dim: int = 32, mults=(1, 2, 2),
-                 attn_levels=(2,), d_dim: int = 32, d_mults=(1, 2, 2, 2)):
+                 attn_levels=(2,), d_dim: int = 32, d_mults=(1, 2, 2, 2), time_map=None):
         super().__init__()
-        self.G = Generator(timesteps, schedule, z_dim=z_dim, dim=dim, mults=mults, attn_levels=attn_levels)
+        self.G = Generator(timesteps, schedule, z_dim=z_dim, dim=dim, mults=mults, attn_levels=attn_levels, time_map=time_map)
         self.D = Discriminator(dim=d_dim, mults=d_mults)
 
 # %% ../nbs/21_ddgan.ipynb #2228053f
@@ -136,16 +140,35 @@ PRESETS = {
 MODEL_ARGS = {'timesteps': 'T', 'schedule': 'schedule', 'z_dim': 'z_dim', 'dim': 'dim', 'mults': 'mults',
               'attn_levels': 'attn_levels', 'd_dim': 'd_dim', 'd_mults': 'd_mults'}
 
+def ddpm_time_map(ddpm: DDPM, sch: DDPMScheduler) -> list[int]:
+    "For each of G's T steps, the DDPM step with the nearest ᾱ: where the DDPM's U-Net saw an x_t as noisy."
+    a = ddpm.scheduler().alphas_cumprod
+    return [int((a - x).abs().argmin()) for x in sch.alphas_cumprod]
+
+def warm_start(cfg: dict) -> DDGAN:
+    "The DDGAN of `cfg`, its G started from `cfg['init']` if given: a DDGAN generator (a run folder gives its EMA) or a DDPM's U-Net."
+    args = {k: cfg[c] for k, c in MODEL_ARGS.items()}
+    if not cfg.get('init'): return DDGAN(**args)
+    src = load_model(cfg['init'])
+    src = src.G if isinstance(src, DDGAN) else src
+    if not isinstance(src, (Generator, DDPM)): raise MegapixError(f"init: {cfg['init']} is neither a ddgan generator nor a ddpm ({type(src).__name__})")
+    tmap = ddpm_time_map(src, Generator(cfg['T'], cfg['schedule']).scheduler()) if isinstance(src, DDPM) else src.config['time_map']
+    model = DDGAN(**args, time_map=tmap)
+    try:
+        if isinstance(src, Generator): model.G.load_state_dict(src.state_dict()); return model
+        missing, unexpected = model.G.net.load_state_dict(src.net.state_dict(), strict=False)   # all but G's latent MLP
+        if unexpected or any(not k.startswith('z_mlp.') for k in missing): raise RuntimeError
+    except RuntimeError: raise MegapixError(f"init: {cfg['init']} is not a U-Net of the generator's size (z_dim, dim, mults and attn_levels must match)") from None
+    for m in (model.G.net.z_mlp[-1], model.G.net.out[-1]): nn.init.zeros_(m.weight); nn.init.zeros_(m.bias)   # z acts, x̂_0 is read out, from 0
+    return model
+
 def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
     "Train a DDGAN with the divergence `cfg['loss']`: a G phase, then a D phase (bound, R1 every `r1_every` steps) on the same pairs; EMA of G."
     div, r1_every = get_divergence(cfg['loss']), cfg.get('r1_every', 1)
     if cfg['gen'] not in GEN_FORMS: raise MegapixError(f"gen must be one of {GEN_FORMS}, got {cfg['gen']!r}")
     if r1_every < 1: raise MegapixError(f"r1_every must be >= 1, got {r1_every}")
     seed_everything(cfg.get('seed', 0))
-    model = DDGAN(**{k: cfg[c] for k, c in MODEL_ARGS.items()})
-    if cfg.get('init'):   # a warm start: G from earlier weights (a run folder gives its EMA), D and both Adams fresh
-        try: model.G.load_state_dict(load_generator(cfg['init']).state_dict())
-        except RuntimeError: raise MegapixError(f"init: {cfg['init']} is not a generator of this size (z_dim, dim, mults, attn_levels and T must match)") from None
+    model = warm_start(cfg)
     G, D, sch, data = model.G, model.D, model.G.scheduler(), get_dataset(cfg['data'], 'train')
     Gc, Dc = (torch.compile(G), torch.compile(D)) if cfg.get('compile') else (G, D)
     pairs = {}   # the G phase's pairs, reused by the D phase: one generator forward serves both players
@@ -196,7 +219,7 @@ def load_generator(weights, device='cpu') -> Generator:
     return m
 
 # %% ../nbs/21_ddgan.ipynb #77add656
-RECIPE = ('batch_size', 'lr_g', 'lr_d', 'r1', 'r1_every', 'ema', 'precision', 'compile', 'd_dim')   # the settings each results row records
+RECIPE = ('batch_size', 'lr_g', 'lr_d', 'r1', 'r1_every', 'ema', 'precision', 'compile', 'd_dim', 'init')   # the settings each results row records
 
 def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dict | None = None, save=None) -> dict:
     "FID (n samples), classifier check (256) and wall time per 1000 samples of each generator in `weights` (default: all shipped)."
@@ -263,7 +286,7 @@ def bench_training(device=None, steps: int = 32, warmup: int = 16) -> list[str]:
 def bench(device=None, batch_size: int = 64, training: bool = True) -> str:
     "Time one evaluation of the small DDGAN generator and of Chapter 1's DDPM U-Net of the same size (`small-dim16`); images/s at T steps for each, at equal FID, and the training step."
     from megapix.core import read_results
-    from megapix.ddpm import DDPM, MODEL_ARGS as DDPM_ARGS, PRESETS as DDPM_PRESETS
+    from megapix.ddpm import MODEL_ARGS as DDPM_ARGS, PRESETS as DDPM_PRESETS
     dev = get_device(device); seed_everything(0)
     G = DDGAN(**{k: PRESETS['small'][c] for k, c in MODEL_ARGS.items()}).G.to(dev).eval()
     D = DDPM(**{k: DDPM_PRESETS['small-dim16'][k] for k in DDPM_ARGS}).to(dev).eval()
