@@ -152,7 +152,7 @@ def warm_start(cfg: dict) -> DDGAN:
     src = load_model(cfg['init'])
     src = src.G if isinstance(src, DDGAN) else src
     if not isinstance(src, (Generator, DDPM)): raise MegapixError(f"init: {cfg['init']} is neither a ddgan generator nor a ddpm ({type(src).__name__})")
-    tmap = ddpm_time_map(src, Generator(cfg['T'], cfg['schedule']).scheduler()) if isinstance(src, DDPM) else src.config['time_map']
+    tmap = ddpm_time_map(src, DDPMScheduler(SCHEDULES[cfg['schedule']](cfg['T']))) if isinstance(src, DDPM) else src.config['time_map']
     model = DDGAN(**args, time_map=tmap)
     try:
         if isinstance(src, Generator): model.G.load_state_dict(src.state_dict()); return model
