@@ -52,14 +52,18 @@ class Configured(nn.Module):
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
         MODELS[cls.__name__] = cls
-        init, sig = cls.__init__, inspect.signature(cls.__init__)
+        init = cls.__init__
         @functools.wraps(init)
         def __init__(self, *args, **kwargs):
             init(self, *args, **kwargs)
-            if type(self) is cls:  # only the outermost class records its arguments
-                b = sig.bind(self, *args, **kwargs); b.apply_defaults()
-                self.config = _jsonable({k: v for k, v in b.arguments.items() if k != 'self'})
+            if type(self) is cls: self.config = cls.full_config(*args, **kwargs)  # only the outermost class records its arguments
         cls.__init__ = __init__
+
+    @classmethod
+    def full_config(cls, *args, **kwargs) -> dict:
+        "Every constructor argument, as JSON values: those given, the others at their defaults (so a `config.json` saved before an argument existed compares with today's)."
+        b = inspect.signature(cls.__init__).bind(None, *args, **kwargs); b.apply_defaults()
+        return _jsonable(dict(list(b.arguments.items())[1:]))   # all but `self`
 
     @classmethod
     def from_config(cls, config: dict): return cls(**config)

@@ -208,6 +208,14 @@ def checkpoint_step(folder) -> int:
     try: return int(json.loads((Path(folder) / 'model' / 'config.json').read_text())['meta']['step'])
     except (OSError, ValueError, KeyError, TypeError): return -1 if not (Path(folder) / 'state.pt').exists() else 0
 
+def _model_change(model: Configured, saved: dict) -> str:
+    "How `model` differs from the model a checkpoint's `config.json` describes ('' when they are the same)."
+    if saved.get('cls') != type(model).__name__: return f"a {saved.get('cls')}, and this run builds a {type(model).__name__}"
+    try: old = type(model).full_config(**saved.get('config', {}))
+    except TypeError as e: return f"settings this code does not know ({e})"
+    diff = [f"{k}={old.get(k)} (this run: {v})" for k, v in model.config.items() if old.get(k) != v]
+    return f"{type(model).__name__} with {', '.join(diff)}" if diff else ''
+
 def _resume(self: Trainer):
     found = [d for d in ((self.out / 'ckpt', self.out / 'ckpt.old') if self.out else ()) if (d / 'state.pt').exists()]
     if self.relay and (self.relay / 'state.pt').exists(): found.append(self.relay)
@@ -215,6 +223,10 @@ def _resume(self: Trainer):
     ckpt = max(found, key=checkpoint_step)   # the most advanced: a relay pulled from git can be ahead of an old run folder
     if ckpt == self.relay and self.out and (ckpt / 'log.csv').exists():   # the log continues (`megapix train` restores run.json)
         self.out.mkdir(parents=True, exist_ok=True); shutil.copy(ckpt / 'log.csv', self.out / 'log.csv')
+    try: change = _model_change(self.model, json.loads((ckpt / 'model' / 'config.json').read_text()))
+    except (OSError, ValueError): change = ''   # no readable config: loading the weights below says what is wrong
+    if change:   # same shapes can mean another model (a DDGAN's time map is not in its weights): never continue it silently
+        raise MegapixError(f"cannot resume from {ckpt}: it was saved from {change}; rerun the command that started it (its run.json), or use a new folder")
     try:
         self.model.load_state_dict(load_file(str(ckpt / 'model' / 'model.safetensors'), device=str(self.device)))
         state = torch.load(ckpt / 'state.pt', map_location=self.device, weights_only=True)
