@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #22efc44b
 from __future__ import annotations
-import functools, hashlib, html, importlib, inspect, json, os, platform, random, re, subprocess, sys, time
+import functools, glob, hashlib, html, importlib, inspect, json, os, platform, random, re, subprocess, sys, time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,10 +16,10 @@ from safetensors.torch import load_file, save_file
 
 # %% auto #0
 __all__ = ['MODELS', 'PKG_DIR', 'WEIGHTS', 'PRECISIONS', 'RESULTS', 'exists', 'default', 'MegapixError', 'seed_everything',
-           'get_device', 'Configured', 'save_model', 'list_pretrained', 'resolve_weights', 'read_config', 'load_model',
-           'load_pretrained', 'to_uint8', 'image_grid', 'save_images', 'show_images', 'check_images', 'timer',
-           'fastest', 'check_precision', 'autocast', 'machine', 'provenance', 'file_sha256', 'write_results',
-           'read_results', 'md_table', 'show_table']
+           'get_device', 'Configured', 'save_model', 'list_pretrained', 'resolve_weights', 'weights_list',
+           'read_config', 'load_model', 'load_pretrained', 'to_uint8', 'image_grid', 'save_images', 'show_images',
+           'check_images', 'timer', 'fastest', 'check_precision', 'autocast', 'machine', 'provenance', 'file_sha256',
+           'write_results', 'read_results', 'md_table', 'show_table']
 
 # %% ../nbs/00_core.ipynb #7a36e9f6
 def exists(x): return x is not None
@@ -98,6 +98,15 @@ def resolve_weights(path_or_name) -> Path:
         if (d / 'config.json').exists(): return d
     raise MegapixError(f"no weights at '{path_or_name}': give a run folder, a folder with config.json + model.safetensors "
                        f"or one of the shipped names {list_pretrained()}")
+
+def weights_list(weights) -> list[str]:
+    "What `megapix eval --ckpt` names: one name or folder, several separated by commas, or globs such as 'runs/sweep/*' (sorted)."
+    names = []
+    for w in str(weights).split(','):
+        hits = sorted(glob.glob(w)) if glob.has_magic(w) else [w]
+        if not hits: raise MegapixError(f"nothing matches {w!r}")
+        names += hits
+    return names
 
 def read_config(path_or_name) -> dict:
     "The parsed `config.json` of saved weights."

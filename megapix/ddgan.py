@@ -4,7 +4,7 @@
 
 # %% ../nbs/21_ddgan.ipynb #72178f54
 from __future__ import annotations
-import glob, math, time
+import math
 from pathlib import Path
 
 import torch
@@ -13,19 +13,18 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .core import (Configured, MegapixError, check_images, fastest, get_device, list_pretrained, load_model, machine,
-                          read_config, resolve_weights, seed_everything, timer)
+                          read_config, resolve_weights, seed_everything, timer, weights_list)
 from .data import get_dataset
 from .ddpm import DDPM, DDPMScheduler, cosine_betas, linear_betas
 from .fgan import GEN_FORMS, d_loss, g_loss, get_divergence
-from .learner import EMA, Callback, Chapter, Phase, Trainer, r1_penalty, training_cost
+from .learner import EMA, Chapter, Phase, Trainer, bench_steps, r1_penalty, training_cost
 from .unet import ResBlock, UNet, timestep_embedding
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'PRESETS', 'MODEL_ARGS', 'RECIPE', 'TRAIN_VARIANTS', 'DDPM_BASELINE', 'chapter', 'vp_betas', 'Generator',
            'minibatch_std', 'Discriminator', 'DDGAN', 'q_pair', 'posterior_sample', 'sample', 'ddpm_time_map',
            'warm_start', 'train', 'weights_name', 'shipped_generators', 'training_settings', 'load_generator',
-           'evaluate', 'ddpm_curve', 'ddpm_steps_for', 'StepTimes', 'bench_training', 'bench', 'demo_widget',
-           'sample_cli']
+           'evaluate', 'ddpm_curve', 'ddpm_steps_for', 'bench_training', 'bench', 'demo_widget', 'sample_cli']
 
 # %% ../nbs/21_ddgan.ipynb #93933d6a
 def vp_betas(T: int = 4, beta_min: float = 0.1, beta_max: float = 20., eps: float = 1e-3) -> torch.Tensor:
@@ -224,9 +223,7 @@ RECIPE = ('batch_size', 'lr_g', 'lr_d', 'r1', 'r1_every', 'ema', 'precision', 'c
 def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dict | None = None, save=None) -> dict:
     "FID (n samples), classifier check (256) and wall time per 1000 samples of each generator in `weights` (default: all shipped)."
     from megapix.metrics import FID, classifier_check, resume_results, state_hash
-    if isinstance(weights, (str, Path)):  # one name or folder, or several: comma-separated, or a glob like 'runs/ddgan-full-*'
-        names = [n for w in str(weights).split(',') for n in (sorted(glob.glob(w)) if glob.has_magic(w) else [w])]
-    else: names = list(weights or shipped_generators())
+    names = weights_list(weights) if isinstance(weights, (str, Path)) else list(weights or shipped_generators())
     if not names: raise MegapixError("no ddgan generators shipped: pass --ckpt RUN_DIR")
     fid, dev = FID(device=device), get_device(device)
     res = resume_results(previous, fid, n)
@@ -262,12 +259,6 @@ def ddpm_steps_for(fid: float, curve: dict | None = None) -> float | None:
         if f0 >= fid >= f1: return math.exp(math.log(t0) + (math.log(fid) - math.log(f0)) * (math.log(t1) - math.log(t0)) / (math.log(f1) - math.log(f0)))
 
 # %% ../nbs/21_ddgan.ipynb #e639f8d4
-class StepTimes(Callback):
-    "Seconds of each training step, from one `after_step` to the next (what `bench` reads)."
-    def before_fit(self, t): self.times, self.last = [], time.perf_counter()
-    def after_step(self, t):
-        now = time.perf_counter(); self.times.append(now - self.last); self.last = now
-
 TRAIN_VARIANTS = {   # the first recipe's settings, then each cheaper option, one added at a time (bf16 last: it trained worse)
     'fp32, R1 every step': dict(precision='fp32', r1_every=1, compile=False),
     '+ lazy R1 (every 16 steps)': dict(precision='fp32', r1_every=16, compile=False),
@@ -276,12 +267,7 @@ TRAIN_VARIANTS = {   # the first recipe's settings, then each cheaper option, on
 
 def bench_training(device=None, steps: int = 32, warmup: int = 16) -> list[str]:
     "Seconds per training iteration of the small preset (batch 64, real data) under each of `TRAIN_VARIANTS`, as lines with ratios."
-    per = {}
-    for name, v in TRAIN_VARIANTS.items():   # `warmup` steps first: they compile, and contain the first R1 step
-        st = StepTimes(); train({**PRESETS['small'], **v, 'iters': warmup + steps}, progress=False, cbs=[st], device=device)
-        per[name] = sum(st.times[warmup:]) / steps
-    base = per[next(iter(per))]
-    return [f"  training step, {name:36s} {s * 1e3:5.0f} ms ({base / s:.2f}x)" for name, s in per.items()]
+    return bench_steps(train, {name: {**PRESETS['small'], **v} for name, v in TRAIN_VARIANTS.items()}, steps, warmup, device)
 
 def bench(device=None, batch_size: int = 64, training: bool = True) -> str:
     "Time one evaluation of the small DDGAN generator and of Chapter 1's DDPM U-Net of the same size (`small-dim16`); images/s at T steps for each, at equal FID, and the training step."

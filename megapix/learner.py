@@ -25,7 +25,7 @@ from .data import ImageTensors
 __all__ = ['LR_SCHEDULES', 'TRAINER_ARGS', 'RUN_FILES', 'StepBatches', 'to_device', 'dist_info', 'init_distributed',
            'average_gradients', 'Phase', 'Callback', 'CancelFit', 'TrainingDiverged', 'Trainer', 'checkpoint_step',
            'trained_weights', 'read_log', 'training_cost', 'ProgressCB', 'LogCB', 'CheckpointCB', 'plot_log',
-           'r1_penalty', 'EMA', 'unrolled_loss', 'Chapter']
+           'StepTimes', 'bench_steps', 'r1_penalty', 'EMA', 'unrolled_loss', 'Chapter']
 
 # %% ../nbs/02_learner.ipynb #01d19b4b
 class StepBatches(Sampler):
@@ -321,6 +321,22 @@ def plot_log(history, keys=None, ax=None, title=None):
     ax.set_xlabel('step'); ax.legend(fontsize=8); ax.grid(alpha=.3)
     if title: ax.set_title(title)
     return ax
+
+# %% ../nbs/02_learner.ipynb #c89b4cfb
+class StepTimes(Callback):
+    "Seconds of each training step, from one `after_step` to the next."
+    def before_fit(self, t): self.times, self.last = [], time.perf_counter()
+    def after_step(self, t):
+        now = time.perf_counter(); self.times.append(now - self.last); self.last = now
+
+def bench_steps(train: Callable, variants: dict, steps: int = 32, warmup: int = 16, device=None) -> list[str]:
+    "Milliseconds per iteration of `train(cfg)` for each `name: cfg` of `variants`, a line each with its speed-up over the first; the `warmup` iterations (compiling, a first lazy R1) are not timed."
+    per = {}
+    for name, cfg in variants.items():
+        st = StepTimes(); train({**cfg, 'iters': warmup + steps}, progress=False, cbs=[st], device=device)
+        per[name] = sum(st.times[warmup:]) / steps
+    base = per[next(iter(per))]
+    return [f"  training step, {name:36s} {s * 1e3:5.0f} ms ({base / s:.2f}x)" for name, s in per.items()]
 
 # %% ../nbs/02_learner.ipynb #77bdfed2
 def r1_penalty(d_out: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
