@@ -16,16 +16,16 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from .core import (Configured, MegapixError, default, exists, fastest, get_device, load_model, load_pretrained, machine, read_config, read_results,
-                          seed_everything, timer)
+                          resolve_weights, seed_everything, timer, weights_list)
 from .hourglass import HourglassTransformer, _all_tokens, corrupt, pixel_tokens
-from .learner import EMA, Chapter, Phase, Trainer, unrolled_loss
+from .learner import EMA, Callback, Chapter, Phase, Trainer, bench_steps, read_log, training_cost, unrolled_loss
 
 # %% auto #0
 __all__ = ['PRESETS', 'MODEL_ARGS', 'SUNDAE_WEIGHTS', 'MASKGIT_WEIGHTS', 'OBJECTIVES', 'TEMPERATURE', 'SWEEP', 'DEFAULT_MODE',
-           'MODES', 'OTHER_MODES', 'chapter', 'Prior', 'sundae_loss', 'categorical', 'token_dataset', 'build', 'train',
-           'Sampled', 'temperature_schedule', 'sample', 'to_images', 'load_prior', 'draw', 'masked_loss',
-           'maskgit_sample', 'validation_loss', 'measure_sampler', 'model_settings', 'evaluate', 'demo_widget', 'bench',
-           'sample_cli']
+           'MODES', 'OTHER_MODES', 'TRAIN_VARIANTS', 'chapter', 'Prior', 'sundae_loss', 'categorical',
+           'validation_loss', 'token_dataset', 'build', 'HeldOut', 'held_out_curve', 'train', 'Sampled',
+           'temperature_schedule', 'sample', 'to_images', 'load_prior', 'draw', 'masked_loss', 'maskgit_sample',
+           'measure_sampler', 'model_settings', 'evaluate', 'demo_widget', 'bench', 'sample_cli']
 
 # %% ../nbs/50_sundae.ipynb #b24f3102
 class Prior(Configured):
@@ -63,16 +63,26 @@ def categorical(logits: torch.Tensor, temperature: float = 1., generator=None) -
     u = torch.rand(logits.shape, generator=generator, device=logits.device).clamp_(1e-10, 1 - 1e-7)
     return (logits.float() / temperature - torch.log(-torch.log(u))).argmax(-1)
 
+@torch.no_grad()
+def validation_loss(model: Prior, tokens: torch.Tensor, T=(1, 2, 3), seed: int = 1234, batch_size: int = 256) -> dict:
+    "Mean L^(t) for t = 1..max(T) on held-out `tokens`, corruption and unrolled samples drawn from `seed` (the same for every model)."
+    dev, tot, g = next(model.parameters()).device, {}, torch.Generator(next(model.parameters()).device).manual_seed(seed)
+    for b in tokens.split(batch_size):
+        out = sundae_loss(model, b.to(dev), max(T), g)
+        for t in T: tot[f'L{t}'] = tot.get(f'L{t}', 0.) + out[f'L{t}'].item() * len(b)
+    return {k: v / len(tokens) for k, v in tot.items()}
+
 # %% ../nbs/50_sundae.ipynb #bd474749
 PRESETS = {
     'tiny':  dict(tokens='pixels', vqgan=None, pixel_size=16, objective='sundae', T=2, dim=32, heads=2, depth=[1, [1], 1], shortening=[4], resample='1d',
-                  rope='2d', iters=20, batch_size=16, lr=1e-3, warmup=5, lr_schedule='constant', clip=1.0, ema=0.99, ckpt_every=10, log_every=5),
+                  rope='2d', iters=20, batch_size=16, lr=1e-3, warmup=5, lr_schedule='constant', clip=1.0, ema=0.99, ckpt_every=10, log_every=5,
+                  precision='fp32', compile=False, val_n=32),
     'small': dict(tokens='tokens/fashion-train', vqgan='vqgan-fashion', pixel_size=32, objective='sundae', T=2, dim=128, heads=4, depth=[2, [4], 2], shortening=[4],
                   resample='1d', rope='2d', iters=12_000, batch_size=64, lr=1e-3, warmup=200, lr_schedule='cosine', clip=1.0, ema=0.999,
-                  ckpt_every=500, log_every=50),
+                  ckpt_every=500, log_every=50, precision='fp32', compile=False, val_n=1024),
     'full':  dict(tokens='tokens/fashion-train', vqgan='vqgan-fashion', pixel_size=32, objective='sundae', T=3, dim=256, heads=8, depth=[2, [8], 2], shortening=[4],
                   resample='1d', rope='2d', iters=50_000, batch_size=256, lr=5e-4, warmup=1000, lr_schedule='cosine', clip=1.0, ema=0.9995,
-                  ckpt_every=2000, log_every=100, precision='bf16'),
+                  ckpt_every=2000, log_every=100, precision='bf16', compile=True, val_n=2048),
 }
 MODEL_ARGS = ('dim', 'heads', 'depth', 'shortening', 'resample', 'rope')
 SUNDAE_WEIGHTS, MASKGIT_WEIGHTS = 'sundae-fashion', 'sundae-maskgit-fashion'   # shipped: the small preset, and its MaskGIT twin
@@ -102,15 +112,33 @@ def build(cfg: dict, codes: int, shape, vqgan=None) -> Prior:
     if cfg.get('objective', 'sundae') not in OBJECTIVES: raise MegapixError(f"objective must be one of {OBJECTIVES}, got {cfg['objective']!r}")
     return Prior(codes, shape, vqgan, cfg.get('objective') == 'maskgit', **{k: cfg[k] for k in MODEL_ARGS if k in cfg})
 
-def train(cfg: dict, out=None, **kw) -> Trainer:
+class HeldOut(Callback):
+    "At every checkpoint, the EMA prior's losses on `tokens` held out from training (`validation_loss`) go into the log as `val_L1`, `val_L2`."
+    order = 60   # after the EMA's update, before `LogCB` writes the row
+    def __init__(self, tokens: torch.Tensor, T=(1, 2)): self.tokens, self.T = tokens, T
+    def after_step(self, t):
+        if t.step % t.ckpt_every == 0 or t.step == t.iters:
+            t.logs.update({f'val_{k}': v for k, v in validation_loss(t.ema, self.tokens, self.T).items()})
+
+def held_out_curve(weights) -> list[dict]:
+    "The held-out losses a run logged while it trained (`HeldOut`): rows of step, wall_s, val_L1, val_L2; [] when its log has none."
+    folder = resolve_weights(weights)
+    run = folder.parent.parent if folder.parent.name == 'ckpt' else folder   # a run folder's ckpt/ema, or exported weights with their log
+    if not (run / 'log.csv').exists(): return []
+    return [{k: v for k, v in r.items() if k in ('step', 'wall_s') or k.startswith('val_')} for r in read_log(run) if 'val_L1' in r]
+
+def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
     "Train a prior on `cfg['tokens']` (a latent dataset from `megapix encode`, or 'pixels') by unrolled denoising (or MaskGIT's masking)."
     seed_everything(cfg.get('seed', 0))
     data = token_dataset(cfg)
     model = build(cfg, data.codes, data.shape, data.vqgan)
-    if model.mask_token: loss = lambda batch: masked_loss(model, batch[0])
-    else: loss = lambda batch: sundae_loss(model, batch[0], cfg['T'])
+    net = torch.compile(model) if cfg.get('compile') else model   # the same weights, a compiled forward and backward
+    if model.mask_token: loss = lambda batch: masked_loss(net, batch[0])
+    else: loss = lambda batch: sundae_loss(net, batch[0], cfg['T'])
     phase = Phase(cfg.get('objective', 'sundae'), model, loss, lr=cfg['lr'], clip=cfg.get('clip'))
-    return Trainer.from_config(model, data, phase, cfg, out=out, cbs=[EMA(decay=cfg['ema'])], **kw).fit()
+    if cfg.get('val_n') and not model.mask_token:   # held-out losses along the run: the scaling sweep reads them from log.csv
+        cbs = [HeldOut(_all_tokens(token_dataset({**cfg, 'vqgan': None}, 'test'), cfg['val_n'])), *cbs]
+    return Trainer.from_config(model, data, phase, cfg, out=out, cbs=[EMA(decay=cfg['ema']), *cbs], **kw).fit()
 
 # %% ../nbs/50_sundae.ipynb #de8e2eec
 TEMPERATURE = (2.0, 0.3)   # the default annealing, chosen on the first shipped prior (4,000 iterations; see 'Measured' below)
@@ -241,15 +269,6 @@ MODES = {   # how SUNDAE is sampled in `megapix eval sundae`: settings, and the 
 }
 OTHER_MODES = {DEFAULT_MODE: (20,)}   # how priors other than the first are measured
 
-@torch.no_grad()
-def validation_loss(model: Prior, tokens: torch.Tensor, T=(1, 2, 3), seed: int = 1234, batch_size: int = 256) -> dict:
-    "Mean L^(t) for t = 1..max(T) on held-out `tokens`, corruption and unrolled samples drawn from `seed` (the same for every model)."
-    dev, tot, g = next(model.parameters()).device, {}, torch.Generator(next(model.parameters()).device).manual_seed(seed)
-    for b in tokens.split(batch_size):
-        out = sundae_loss(model, b.to(dev), max(T), g)
-        for t in T: tot[f'L{t}'] = tot.get(f'L{t}', 0.) + out[f'L{t}'].item() * len(b)
-    return {k: v / len(tokens) for k, v in tot.items()}
-
 # %% ../nbs/50_sundae.ipynb #52ac4370
 def measure_sampler(model: Prior, name: str, h: str, mode: str, kw: dict, steps: int, n: int, fid, clf) -> dict:
     "One row of `evaluate`'s table: `n` samples of `model` (weights `name`, state hash `h`) in at most `steps` steps with the sampler settings `kw`, decoded, scored and timed."
@@ -273,9 +292,10 @@ def model_settings(weights) -> dict:
 # %% ../nbs/50_sundae.ipynb #414d53bd
 def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dict | None = None, save=None, modes=None) -> dict:
     """FID (decoded samples), classifier check, class entropy, steps taken and time per 1000 samples, per sampler setting and steps.
-    The first prior in `weights` is measured in every one of `MODES`, the others as `OTHER_MODES` says, MaskGIT priors with their own decoder."""
+    The shipped prior (or a prior measured alone) in every one of `MODES`, the others as `OTHER_MODES` says, MaskGIT priors with their own decoder;
+    each SUNDAE prior's held-out losses, at the end and along its training (`HeldOut`'s columns of its log)."""
     from megapix.metrics import FID, resume_results, state_hash
-    names = str(weights).split(',') if weights else [SUNDAE_WEIGHTS, MASKGIT_WEIGHTS]
+    names = weights_list(weights) if weights else [SUNDAE_WEIGHTS, MASKGIT_WEIGHTS]
     fid, dev = FID(device=device), get_device(device)
     res = resume_results(previous, fid, n)
     res['models'] = dict((previous or {}).get('models', {})) if res['rows'] else {}
@@ -288,12 +308,14 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
         info = res['models'].get(name, {})
         if info.get('hash') != h: info = {}                # validation losses are kept only for the same weights
         res['models'][name] = info = {**info, 'hash': h, 'objective': 'maskgit' if model.mask_token else 'sundae', 'iters': cfg.get('iters'),
-                                      'T': None if model.mask_token else cfg.get('T'), 'params': model.num_params()}
+                                      'T': None if model.mask_token else cfg.get('T'), 'params': model.num_params(),
+                                      **{k: cfg.get(k) for k in MODEL_ARGS + ('precision', 'batch_size')}, **training_cost(resolve_weights(name)),
+                                      'curve': held_out_curve(name)}
         if 'val' not in info and not model.mask_token:
             info['val'] = validation_loss(model, _all_tokens(token_dataset({**cfg, 'vqgan': None}, 'test'), n))
             if save: save(res)
         if model.mask_token: settings = {'maskgit': (dict(temperature=1.0), (5, 10, 20, 50))}
-        elif name == names[0]: settings = {k: MODES[k] for k in default(modes, MODES)}
+        elif name == SUNDAE_WEIGHTS or len(names) == 1: settings = {k: MODES[k] for k in default(modes, MODES)}
         else: settings = {k: (MODES[k][0], s) for k, s in OTHER_MODES.items()}
         for mode, (kw, grid) in settings.items():
             for s in default(steps, grid):
@@ -337,8 +359,14 @@ def demo_widget(weights=SUNDAE_WEIGHTS):
     return ui
 
 # %% ../nbs/50_sundae.ipynb #d56ef52d
-def bench(device=None, batch_size: int = 64) -> str:
-    "Time the small prior's forward pass and the VQGAN decoder at `batch_size`; images/s of SUNDAE and MaskGIT at 5, 10, 20 steps (random weights)."
+TRAIN_VARIANTS = {   # the shipped recipe first, then each cheaper option; and a prior of twice the width (4x the parameters)
+    'dim 128, fp32': dict(dim=128), 'dim 128, + compile': dict(dim=128, compile=True),
+    'dim 128, bf16 + compile': dict(dim=128, precision='bf16', compile=True),
+    'dim 256, fp32': dict(dim=256), 'dim 256, bf16': dict(dim=256, precision='bf16'),
+    'dim 256, bf16 + compile': dict(dim=256, precision='bf16', compile=True)}
+
+def bench(device=None, batch_size: int = 64, training: bool = True) -> str:
+    "Time the small prior's forward pass and the VQGAN decoder at `batch_size`; images/s of SUNDAE and MaskGIT at 5, 10, 20 steps (random weights); a training step under each of `TRAIN_VARIANTS` (needs `megapix encode`)."
     from megapix.vqgan import PRESETS as VQ_PRESETS, VQGAN, decode
     dev = get_device(device); seed_everything(0)
     cfg = PRESETS['small']
@@ -355,6 +383,7 @@ lambda: draw(priors[o], batch_size, s, early_stop=False) if o == 'sundae' else d
                  for o in OBJECTIVES}
             lines.append(f"{s:3d} steps: " + ', '.join(f"{o} {batch_size / (t[o] + dec):.0f} images/s" for o in OBJECTIVES)
                          + f" (maskgit/sundae time {t['maskgit'] / t['sundae']:.2f})")
+    if training: lines += bench_steps(train, {k: {**cfg, 'val_n': 0, **v} for k, v in TRAIN_VARIANTS.items()}, steps=16, warmup=8, device=device)
     return '\n'.join(lines)
 
 # %% ../nbs/50_sundae.ipynb #3cd2bc6d
