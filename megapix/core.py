@@ -100,7 +100,7 @@ def resolve_weights(path_or_name) -> Path:
                        f"or one of the shipped names {list_pretrained()}")
 
 def weights_list(weights) -> list[str]:
-    "What `megapix eval --ckpt` names: one name or folder, several separated by commas, or globs such as 'runs/sweep/*' (sorted)."
+    "What `megapix eval --ckpt` names: one name or folder, several separated by commas, or globs such as `runs/sweep/*` (sorted)."
     names = []
     for w in str(weights).split(','):
         hits = sorted(glob.glob(w)) if glob.has_magic(w) else [w]

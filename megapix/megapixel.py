@@ -287,9 +287,10 @@ def prepare_photos(out, src=PHOTOS, size: int = 1024, max_mb: float = 30, qualit
 # %% ../nbs/60_megapixel.ipynb #a26cc471
 PRESETS = {   # priors over megapixel tokens: Chapter 5's trainer, its 'full' network, T = 3 (§3.4)
     'tiny': dict(sundae.PRESETS['tiny']),    # seconds, pixel tokens: checks that the delegation runs
-    'full': {**PRIOR_FULL, 'tokens': 'tokens/photos-train', 'vqgan': 'vqgan-megapixel', 'batch_size': 32, 'iters': 200_000, 'ckpt_every': 2000},
+    'full': {**PRIOR_FULL, 'tokens': 'tokens/photos-train', 'vqgan': 'vqgan-megapixel', 'batch_size': 32, 'iters': 200_000, 'ckpt_every': 2000,
+             'val_n': 0},   # no held-out split of the photographs is encoded: no held-out loss in the log
     'photo-128': {**sundae.PRESETS['small'], 'tokens': 'tokens/photos-128-train', 'vqgan': 'vqgan-photo-128', 'batch_size': 16, 'iters': 3000,
-                  'ckpt_every': 250, 'precision': 'bf16'},   # CPU-sized: Chapter 5's small network over 16x16 tokens of 128x128 photographs
+                  'ckpt_every': 250, 'precision': 'bf16', 'val_n': 0},   # CPU-sized: Chapter 5's small network over 16x16 tokens of 128x128 photographs
 }
 MEGAPIXEL_WEIGHTS = ('vqgan-megapixel', 'sundae-megapixel')
 

@@ -82,7 +82,7 @@ PRESETS = {
                   ckpt_every=500, log_every=50, precision='fp32', compile=False, val_n=1024),
     'full':  dict(tokens='tokens/fashion-train', vqgan='vqgan-fashion', pixel_size=32, objective='sundae', T=3, dim=256, heads=8, depth=[2, [8], 2], shortening=[4],
                   resample='1d', rope='2d', iters=50_000, batch_size=256, lr=5e-4, warmup=1000, lr_schedule='cosine', clip=1.0, ema=0.9995,
-                  ckpt_every=2000, log_every=100, precision='bf16', compile=True, val_n=2048),
+                  ckpt_every=2000, log_every=100, precision='bf16', compile=False, val_n=2048),
 }
 MODEL_ARGS = ('dim', 'heads', 'depth', 'shortening', 'resample', 'rope')
 SUNDAE_WEIGHTS, MASKGIT_WEIGHTS = 'sundae-fashion', 'sundae-maskgit-fashion'   # shipped: the small preset, and its MaskGIT twin
@@ -267,7 +267,7 @@ MODES = {   # how SUNDAE is sampled in `megapix eval sundae`: settings, and the 
     'annealed 1.0→0.3, proportion 0.5': (dict(temperature=(1.0, 0.3), proportion=0.5), (20,)),
     'annealed 1.0→0.3, proportion 0.3': (dict(temperature=(1.0, 0.3), proportion=0.3), (20,)),
 }
-OTHER_MODES = {DEFAULT_MODE: (20,)}   # how priors other than the first are measured
+OTHER_MODES = {DEFAULT_MODE: (20,)}   # how other priors are measured, when several are evaluated together
 
 # %% ../nbs/50_sundae.ipynb #52ac4370
 def measure_sampler(model: Prior, name: str, h: str, mode: str, kw: dict, steps: int, n: int, fid, clf) -> dict:
