@@ -24,8 +24,8 @@ from .data import ImageTensors
 # %% auto #0
 __all__ = ['LR_SCHEDULES', 'TRAINER_ARGS', 'RUN_FILES', 'StepBatches', 'to_device', 'dist_info', 'init_distributed',
            'average_gradients', 'Phase', 'Callback', 'CancelFit', 'TrainingDiverged', 'Trainer', 'checkpoint_step',
-           'trained_weights', 'read_log', 'training_cost', 'ProgressCB', 'LogCB', 'CheckpointCB', 'plot_log',
-           'StepTimes', 'bench_steps', 'r1_penalty', 'EMA', 'unrolled_loss', 'Chapter']
+           'trained_weights', 'read_log', 'run_folder', 'training_cost', 'ProgressCB', 'LogCB', 'CheckpointCB',
+           'plot_log', 'StepTimes', 'bench_steps', 'r1_penalty', 'EMA', 'unrolled_loss', 'Chapter']
 
 # %% ../nbs/02_learner.ipynb #01d19b4b
 class StepBatches(Sampler):
@@ -256,11 +256,14 @@ def read_log(out) -> list[dict]:
     return [{k: int(v) if k == 'step' else float(v) for k, v in r.items() if v != ''}
             for r in csv.DictReader((Path(out) / 'log.csv').open())]
 
+def run_folder(weights) -> Path:
+    "The folder whose `log.csv` belongs to saved weights: the run of a run folder's ckpt/ema or ckpt/model; exported weights carry their own."
+    p = Path(weights)
+    return p.parent.parent if p.parent.name == 'ckpt' else p
+
 def training_cost(weights) -> dict:
     "`iters` and `train_minutes` (wall time, summed over resumes) of saved weights, from their run's `log.csv`; {} without one."
-    p = Path(weights)
-    in_run = p.parent.name == 'ckpt'   # a run folder's ckpt/ema or ckpt/model; exported weights carry their own log.csv
-    run = p.parent.parent if in_run else p
+    p = Path(weights); run = run_folder(p); in_run = run != p
     if not (run / 'log.csv').exists() or not (rows := read_log(run)): return {}
     step = checkpoint_step(p.parent) if in_run else rows[-1]['step']   # a running run's log is ahead of its checkpoint
     row = next((r for r in reversed(rows) if r['step'] <= step), rows[0])

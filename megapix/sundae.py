@@ -18,14 +18,14 @@ from torch.utils.data import TensorDataset
 from .core import (Configured, MegapixError, default, exists, fastest, get_device, load_model, load_pretrained, machine, read_config, read_results,
                           resolve_weights, seed_everything, timer, weights_list)
 from .hourglass import HourglassTransformer, _all_tokens, corrupt, pixel_tokens
-from .learner import EMA, Callback, Chapter, Phase, Trainer, bench_steps, read_log, training_cost, unrolled_loss
+from .learner import EMA, Callback, Chapter, Phase, Trainer, bench_steps, read_log, run_folder, training_cost, unrolled_loss
 
 # %% auto #0
 __all__ = ['PRESETS', 'MODEL_ARGS', 'SUNDAE_WEIGHTS', 'MASKGIT_WEIGHTS', 'OBJECTIVES', 'TEMPERATURE', 'SWEEP', 'DEFAULT_MODE',
            'MODES', 'OTHER_MODES', 'TRAIN_VARIANTS', 'chapter', 'Prior', 'sundae_loss', 'categorical',
-           'validation_loss', 'token_dataset', 'build', 'HeldOut', 'held_out_curve', 'train', 'Sampled',
-           'temperature_schedule', 'sample', 'to_images', 'load_prior', 'draw', 'masked_loss', 'maskgit_sample',
-           'measure_sampler', 'model_settings', 'evaluate', 'demo_widget', 'bench', 'sample_cli']
+           'validation_loss', 'token_dataset', 'build', 'HeldOut', 'held_out_tokens', 'held_out_curve', 'train',
+           'Sampled', 'temperature_schedule', 'sample', 'to_images', 'load_prior', 'draw', 'masked_loss',
+           'maskgit_sample', 'measure_sampler', 'model_settings', 'evaluate', 'demo_widget', 'bench', 'sample_cli']
 
 # %% ../nbs/50_sundae.ipynb #b24f3102
 class Prior(Configured):
@@ -120,10 +120,13 @@ class HeldOut(Callback):
         if t.step % t.ckpt_every == 0 or t.step == t.iters:
             t.logs.update({f'val_{k}': v for k, v in validation_loss(t.ema, self.tokens, self.T).items()})
 
+def held_out_tokens(cfg: dict, n: int) -> torch.Tensor:
+    "The first `n` grids of the test split of `cfg`'s tokens: what held-out losses are measured on."
+    return _all_tokens(token_dataset({**cfg, 'vqgan': None}, 'test'), n)
+
 def held_out_curve(weights) -> list[dict]:
     "The held-out losses a run logged while it trained (`HeldOut`): rows of step, wall_s, val_L1, val_L2; [] when its log has none."
-    folder = resolve_weights(weights)
-    run = folder.parent.parent if folder.parent.name == 'ckpt' else folder   # a run folder's ckpt/ema, or exported weights with their log
+    run = run_folder(resolve_weights(weights))
     if not (run / 'log.csv').exists(): return []
     return [{k: v for k, v in r.items() if k in ('step', 'wall_s') or k.startswith('val_')} for r in read_log(run) if 'val_L1' in r]
 
@@ -137,7 +140,7 @@ def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
     else: loss = lambda batch: sundae_loss(net, batch[0], cfg['T'])
     phase = Phase(cfg.get('objective', 'sundae'), model, loss, lr=cfg['lr'], clip=cfg.get('clip'))
     if cfg.get('val_n') and not model.mask_token:   # held-out losses along the run: the scaling sweep reads them from log.csv
-        cbs = [HeldOut(_all_tokens(token_dataset({**cfg, 'vqgan': None}, 'test'), cfg['val_n'])), *cbs]
+        cbs = [HeldOut(held_out_tokens(cfg, cfg['val_n'])), *cbs]
     return Trainer.from_config(model, data, phase, cfg, out=out, cbs=[EMA(decay=cfg['ema']), *cbs], **kw).fit()
 
 # %% ../nbs/50_sundae.ipynb #de8e2eec
@@ -312,7 +315,7 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
                                       **{k: cfg.get(k) for k in MODEL_ARGS + ('precision', 'batch_size')}, **training_cost(resolve_weights(name)),
                                       'curve': held_out_curve(name)}
         if 'val' not in info and not model.mask_token:
-            info['val'] = validation_loss(model, _all_tokens(token_dataset({**cfg, 'vqgan': None}, 'test'), n))
+            info['val'] = validation_loss(model, held_out_tokens(cfg, n))
             if save: save(res)
         if model.mask_token: settings = {'maskgit': (dict(temperature=1.0), (5, 10, 20, 50))}
         elif name == SUNDAE_WEIGHTS or len(names) == 1: settings = {k: MODES[k] for k in default(modes, MODES)}
