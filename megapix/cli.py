@@ -155,7 +155,7 @@ def cmd_eval(a):
         if a.steps is not None: kw['steps'] = [int(s) for s in a.steps.split(',')]
         if a.eta is not None: kw['etas'] = [float(s) for s in a.eta.split(',')]
     except ValueError: raise MegapixError(f"--steps and --eta expect numbers separated by commas, got {a.steps!r}, {a.eta!r}") from None
-    kw.update({opt: getattr(a, opt) for opt in ('precision', 'compile') if getattr(a, opt)})
+    kw.update({opt: getattr(a, opt) for opt in ('precision', 'compile') if getattr(a, opt)}, **({'seed': a.seed} if a.seed is not None else {}))
     for k in kw:
         if k not in inspect.signature(ch.evaluate).parameters: raise MegapixError(f"megapix eval {ch.name} has no --{'eta' if k == 'etas' else k}")
     if 'previous' in inspect.signature(ch.evaluate).parameters:  # long evaluations keep finished rows and save as they go
@@ -260,6 +260,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument('--eta', help='DDIM noise levels to evaluate, comma-separated (diffusion chapters; default 1.0)')
     e.add_argument('--precision', choices=PRECISIONS, help='run the network in bf16 (CUDA, or a CPU with AMX/AVX-512 bf16); rows record it (ddpm)')
     e.add_argument('--compile', action='store_true', help='torch.compile the network (ddpm; rows record it)')
+    e.add_argument('--seed', type=int, help='the seed the samples are drawn from (ddgan, default 0; rows record it)')
 
     e.add_argument('--out', help='results file (default megapix/results/CHAPTER.json)'); e.add_argument('--device')
     b = cmd('bench', cmd_bench, 'time a chapter\'s networks and samplers on this machine (no trained weights needed)')

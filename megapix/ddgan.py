@@ -201,12 +201,12 @@ def shipped_generators() -> list[str]:
     return [w for w in list_pretrained() if w.startswith('ddgan-')]
 
 def training_settings(folder) -> dict:
-    "The preset settings a generator was trained with: from its exported metadata, or from the checkpoint beside it."
+    "The preset settings a generator was last trained with: from its exported metadata, or from the checkpoint beside it."
     folder = Path(folder)
     for f in (folder, folder.parent / 'model'):
         if not (f / 'config.json').exists(): continue
         run = read_config(f).get('meta', {}).get('run', {})
-        run = run.get('config', run)
+        run = ([run] + run.get('resumed', []))[-1].get('config', run)   # the settings of its last stretch (a resume can change them)
         if 'loss' in run: return run
     return {}
 
@@ -220,8 +220,8 @@ def load_generator(weights, device='cpu') -> Generator:
 # %% ../nbs/21_ddgan.ipynb #77add656
 RECIPE = ('batch_size', 'lr_g', 'lr_d', 'r1', 'r1_every', 'ema', 'precision', 'compile', 'd_dim', 'init')   # the settings each results row records
 
-def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dict | None = None, save=None) -> dict:
-    "FID (n samples), classifier check (256) and wall time per 1000 samples of each generator in `weights` (default: all shipped)."
+def evaluate(weights=None, n: int = 2048, device=None, steps=None, seed: int = 0, previous: dict | None = None, save=None) -> dict:
+    "FID (n samples drawn from `seed`), classifier check (256) and wall time per 1000 samples of each generator in `weights` (default: all shipped)."
     from megapix.metrics import FID, classifier_check, resume_results, state_hash
     names = weights_list(weights) if isinstance(weights, (str, Path)) else list(weights or shipped_generators())
     if not names: raise MegapixError("no ddgan generators shipped: pass --ckpt RUN_DIR")
@@ -233,14 +233,16 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
         G, cfg = load_generator(folder, dev), training_settings(folder)
         recipe = {k: cfg[k] for k in RECIPE if k in cfg}
         h = state_hash(G)
-        if any(r['model_hash'] == h for r in res['rows']) or (steps and G.timesteps not in steps): continue
-        with timer() as tm: x = sample(G, n, seed=0)
+        stale = [r for r in res['rows'] if r['weights'] == str(name) and r['model_hash'] != h]   # re-shipped since: measured anew,
+        if stale: res['replaced'] = res.get('replaced', []) + stale; res['rows'] = [r for r in res['rows'] if r not in stale]   # old rows kept
+        if any(r['model_hash'] == h and r.get('seed', 0) == seed for r in res['rows']) or (steps and G.timesteps not in steps): continue
+        with timer() as tm: x = sample(G, n, seed=seed)
         check, counts = classifier_check(x[:256]), classifier_check(x)['class_counts']   # counts: how evenly the n samples cover the classes
         res['rows'].append({'weights': str(name), 'loss': cfg.get('loss'), 'T': G.timesteps, 'nfe': G.timesteps, 'gen': cfg.get('gen'),
                             'iters': cfg.get('iters'), **training_cost(folder), 'recipe': recipe, 'drift': cfg.get('drift', 0.),
                             'fid': fid(x), 'seconds_per_1000': tm.seconds * 1000 / n,
                             'mean_max_prob': check['mean_max_prob'], 'classes_present': check['classes_present'], 'class_counts': counts,
-                            'model_hash': h, 'machine': machine()})
+                            'model_hash': h, 'seed': seed, 'machine': machine()})
         print(f"{name}: FID {res['rows'][-1]['fid']:.2f} (floor {res['floor']:.2f}), {tm.seconds:.1f} s")
         if save: save(res)
     res['rows'].sort(key=lambda r: (str(r['loss']), r['T']))

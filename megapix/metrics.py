@@ -162,11 +162,12 @@ def fid_floor(n: int = 2048, seed: int = 0, fid: FID | None = None) -> float:
     return fid(train[idx][0])
 
 def resume_results(previous: dict | None, fid: FID, n: int, **same) -> dict:
-    "Floor, finished rows and earlier provenance of a previous results file measured alike (same `n` and `same` values); else a fresh start."
+    "Floor, finished (and replaced) rows and earlier provenance of a previous results file measured alike (same `n` and `same` values); else a fresh start."
     prev = previous if previous and previous.get('n') == n and all(previous.get(k) == v for k, v in same.items()) else {}
     return {'n': n, **same, 'floor': prev.get('floor') or sum(fid_floor(n, s, fid) for s in range(3)) / 3,
             'rows': list(prev.get('rows', [])),
-            'earlier_runs': prev.get('earlier_runs', []) + ([prev['provenance']] if 'provenance' in prev else [])}
+            'earlier_runs': prev.get('earlier_runs', []) + ([prev['provenance']] if 'provenance' in prev else []),
+            **({'replaced': prev['replaced']} if 'replaced' in prev else {})}   # rows of weights shipped anew since
 
 # %% ../nbs/03_metrics.ipynb #54697c0e
 def classifier_check(images: torch.Tensor, classifier: Classifier | None = None, min_prob: float = 0.8) -> dict:

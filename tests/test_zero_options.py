@@ -38,7 +38,8 @@ def test_ddpm(capsys, tmp_path):
             + [(['eval', 'ddpm', '--steps', s, '--n', 2, '--out', tmp_path / 'e.json'], 'from 1 to the 1000 steps') for s in ('0', '-5', '10,0')]
             + [(['eval', 'ddpm', '--eta', '-1', '--n', 2, '--out', tmp_path / 'e.json'], 'eta must be >= 0'),
                (['eval', 'ddpm', '--steps=', '--n', 2, '--out', tmp_path / 'e.json'], 'expect numbers'),
-               (['eval', 'ddpm', '--n', 0], '--n must be >= 1'), (['eval', 'ddpm', '--n', -1], '--n must be >= 1')]
+               (['eval', 'ddpm', '--n', 0], '--n must be >= 1'), (['eval', 'ddpm', '--n', -1], '--n must be >= 1'),
+               (['eval', 'ddpm', '--seed', 1, '--n', 2, '--out', tmp_path / 'e.json'], 'megapix eval ddpm has no --seed')]
             + [(['train', 'ddpm', '--preset', 'tiny', '--out', tmp_path / 'run', *o], t) for o, t in (
                 (['--iters', -1], 'iters must be >= 0'), (['--batch-size', 0], 'batch_size must be >= 1'),
                 (['--batch-size', -8], 'batch_size must be >= 1'), (['--ema', -0.5], 'ema must be from 0 to 1'),
