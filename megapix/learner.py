@@ -24,8 +24,8 @@ from .data import ImageTensors
 # %% auto #0
 __all__ = ['LR_SCHEDULES', 'TRAINER_ARGS', 'RUN_FILES', 'StepBatches', 'to_device', 'dist_info', 'init_distributed',
            'average_gradients', 'Phase', 'Callback', 'CancelFit', 'TrainingDiverged', 'Trainer', 'checkpoint_step',
-           'trained_weights', 'read_log', 'run_folder', 'training_cost', 'ProgressCB', 'LogCB', 'CheckpointCB',
-           'plot_log', 'StepTimes', 'bench_steps', 'r1_penalty', 'EMA', 'unrolled_loss', 'Chapter']
+           'start_from', 'trained_weights', 'read_log', 'run_folder', 'training_cost', 'ProgressCB', 'LogCB',
+           'CheckpointCB', 'plot_log', 'StepTimes', 'bench_steps', 'r1_penalty', 'EMA', 'unrolled_loss', 'Chapter']
 
 # %% ../nbs/02_learner.ipynb #01d19b4b
 class StepBatches(Sampler):
@@ -215,6 +215,12 @@ def _model_change(model: Configured, saved: dict) -> str:
     except TypeError as e: return f"settings this code does not know ({e})"
     diff = [f"{k}={old.get(k)} (this run: {v})" for k, v in model.config.items() if old.get(k) != v]
     return f"{type(model).__name__} with {', '.join(diff)}" if diff else ''
+
+def start_from(model: Configured, init) -> Configured:
+    "A warm start: `model` gets the weights of `init` (a shipped name or a folder; a run folder gives its EMA), refused if they are another model's."
+    folder = resolve_weights(init)
+    if change := _model_change(model, read_config(folder)): raise MegapixError(f"cannot start from {init}: it was saved from {change}")
+    model.load_state_dict(load_model(folder).state_dict()); return model
 
 def _resume(self: Trainer):
     found = [d for d in ((self.out / 'ckpt', self.out / 'ckpt.old') if self.out else ()) if (d / 'state.pt').exists()]

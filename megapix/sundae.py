@@ -18,7 +18,7 @@ from torch.utils.data import TensorDataset
 from .core import (Configured, MegapixError, default, exists, fastest, get_device, load_model, load_pretrained, machine, read_config, read_results,
                           resolve_weights, seed_everything, timer, weights_list)
 from .hourglass import HourglassTransformer, _all_tokens, corrupt, pixel_tokens
-from .learner import EMA, Callback, Chapter, Phase, Trainer, bench_steps, read_log, run_folder, training_cost, unrolled_loss
+from .learner import EMA, Callback, Chapter, Phase, Trainer, bench_steps, read_log, run_folder, start_from, training_cost, unrolled_loss
 
 # %% auto #0
 __all__ = ['PRESETS', 'MODEL_ARGS', 'SUNDAE_WEIGHTS', 'MASKGIT_WEIGHTS', 'OBJECTIVES', 'TEMPERATURE', 'SWEEP', 'DEFAULT_MODE',
@@ -76,13 +76,13 @@ def validation_loss(model: Prior, tokens: torch.Tensor, T=(1, 2, 3), seed: int =
 PRESETS = {
     'tiny':  dict(tokens='pixels', vqgan=None, pixel_size=16, objective='sundae', T=2, dim=32, heads=2, depth=[1, [1], 1], shortening=[4], resample='1d',
                   rope='2d', iters=20, batch_size=16, lr=1e-3, warmup=5, lr_schedule='constant', clip=1.0, ema=0.99, ckpt_every=10, log_every=5,
-                  precision='fp32', compile=False, val_n=32),
+                  precision='fp32', compile=False, val_n=32, init=''),
     'small': dict(tokens='tokens/fashion-train', vqgan='vqgan-fashion', pixel_size=32, objective='sundae', T=2, dim=128, heads=4, depth=[2, [4], 2], shortening=[4],
                   resample='1d', rope='2d', iters=12_000, batch_size=64, lr=1e-3, warmup=200, lr_schedule='cosine', clip=1.0, ema=0.999,
-                  ckpt_every=500, log_every=50, precision='fp32', compile=False, val_n=1024),
+                  ckpt_every=500, log_every=50, precision='fp32', compile=False, val_n=1024, init=''),
     'full':  dict(tokens='tokens/fashion-train', vqgan='vqgan-fashion', pixel_size=32, objective='sundae', T=3, dim=256, heads=8, depth=[2, [8], 2], shortening=[4],
                   resample='1d', rope='2d', iters=50_000, batch_size=256, lr=5e-4, warmup=1000, lr_schedule='cosine', clip=1.0, ema=0.9995,
-                  ckpt_every=2000, log_every=100, precision='bf16', compile=False, val_n=2048),
+                  ckpt_every=2000, log_every=100, precision='bf16', compile=False, val_n=2048, init=''),
 }
 MODEL_ARGS = ('dim', 'heads', 'depth', 'shortening', 'resample', 'rope')
 SUNDAE_WEIGHTS, MASKGIT_WEIGHTS = 'sundae-fashion', 'sundae-maskgit-fashion'   # shipped: the small preset, and its MaskGIT twin
@@ -109,8 +109,10 @@ def token_dataset(cfg: dict, split: str = 'train'):
 
 # %% ../nbs/50_sundae.ipynb #1b0a8f09
 def build(cfg: dict, codes: int, shape, vqgan=None) -> Prior:
+    "The prior `cfg` describes; with `init` (a prior's name or folder), started from those weights: a warm restart."
     if cfg.get('objective', 'sundae') not in OBJECTIVES: raise MegapixError(f"objective must be one of {OBJECTIVES}, got {cfg['objective']!r}")
-    return Prior(codes, shape, vqgan, cfg.get('objective') == 'maskgit', **{k: cfg[k] for k in MODEL_ARGS if k in cfg})
+    model = Prior(codes, shape, vqgan, cfg.get('objective') == 'maskgit', **{k: cfg[k] for k in MODEL_ARGS if k in cfg})
+    return start_from(model, cfg['init']) if cfg.get('init') else model
 
 class HeldOut(Callback):
     "At every checkpoint, the EMA prior's losses on `tokens` held out from training (`validation_loss`) go into the log as `val_L1`, `val_L2`."
