@@ -222,7 +222,7 @@ RECIPE = ('batch_size', 'lr_g', 'lr_d', 'r1', 'r1_every', 'ema', 'precision', 'c
 
 def evaluate(weights=None, n: int = 2048, device=None, steps=None, seed: int = 0, previous: dict | None = None, save=None) -> dict:
     "FID (n samples drawn from `seed`), classifier check (256) and wall time per 1000 samples of each generator in `weights` (default: all shipped)."
-    from megapix.metrics import FID, classifier_check, resume_results, state_hash
+    from megapix.metrics import FID, classifier_check, resume_results, set_aside_stale, state_hash
     names = weights_list(weights) if isinstance(weights, (str, Path)) else list(weights or shipped_generators())
     if not names: raise MegapixError("no ddgan generators shipped: pass --ckpt RUN_DIR")
     fid, dev = FID(device=device), get_device(device)
@@ -233,8 +233,7 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, seed: int = 0
         G, cfg = load_generator(folder, dev), training_settings(folder)
         recipe = {k: cfg[k] for k in RECIPE if k in cfg}
         h = state_hash(G)
-        stale = [r for r in res['rows'] if r['weights'] == str(name) and r['model_hash'] != h]   # re-shipped since: measured anew,
-        if stale: res['replaced'] = res.get('replaced', []) + stale; res['rows'] = [r for r in res['rows'] if r not in stale]   # old rows kept
+        set_aside_stale(res, name, h)   # weights shipped anew under this name: measured again, their old rows kept aside
         if any(r['model_hash'] == h and r.get('seed', 0) == seed for r in res['rows']) or (steps and G.timesteps not in steps): continue
         with timer() as tm: x = sample(G, n, seed=seed)
         check, counts = classifier_check(x[:256]), classifier_check(x)['class_counts']   # counts: how evenly the n samples cover the classes

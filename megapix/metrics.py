@@ -22,7 +22,7 @@ from .learner import Chapter, Phase, Trainer
 # %% auto #0
 __all__ = ['PRESETS', 'CLASSIFIER', 'chapter', 'Classifier', 'augment', 'train', 'predict', 'accuracy', 'state_hash',
            'ClassifierFeatures', 'feature_sums', 'reference_stats', 'FID', 'fid_floor', 'resume_results',
-           'classifier_check', 'evaluate', 'demo']
+           'set_aside_stale', 'classifier_check', 'evaluate', 'demo']
 
 # %% ../nbs/03_metrics.ipynb #bf9a245f
 class Classifier(Configured):
@@ -168,6 +168,13 @@ def resume_results(previous: dict | None, fid: FID, n: int, **same) -> dict:
             'rows': list(prev.get('rows', [])),
             'earlier_runs': prev.get('earlier_runs', []) + ([prev['provenance']] if 'provenance' in prev else []),
             **({'replaced': prev['replaced']} if 'replaced' in prev else {})}   # rows of weights shipped anew since
+
+def set_aside_stale(res: dict, name, h: str) -> dict:
+    "Move the rows of weights `name` measured with another state hash than `h` (shipped anew since) from `res['rows']` to `res['replaced']`."
+    stale = [r for r in res['rows'] if r['weights'] == str(name) and r['model_hash'] != h]
+    if stale: res['replaced'] = res.get('replaced', []) + stale; res['rows'] = [r for r in res['rows'] if r not in stale]
+    return res
+
 
 # %% ../nbs/03_metrics.ipynb #54697c0e
 def classifier_check(images: torch.Tensor, classifier: Classifier | None = None, min_prob: float = 0.8) -> dict:

@@ -299,7 +299,7 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
     """FID (decoded samples), classifier check, class entropy, steps taken and time per 1000 samples, per sampler setting and steps.
     The shipped prior (or a prior measured alone) in every one of `MODES`, the others as `OTHER_MODES` says, MaskGIT priors with their own decoder;
     each SUNDAE prior's held-out losses, at the end and along its training (`HeldOut`'s columns of its log)."""
-    from megapix.metrics import FID, resume_results, state_hash
+    from megapix.metrics import FID, resume_results, set_aside_stale, state_hash
     names = weights_list(weights) if weights else [SUNDAE_WEIGHTS, MASKGIT_WEIGHTS]
     fid, dev = FID(device=device), get_device(device)
     res = resume_results(previous, fid, n)
@@ -310,6 +310,7 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
     for name in names:
         model = load_prior(name, dev)
         h, cfg = state_hash(model), (model_settings(name) or {})
+        set_aside_stale(res, name, h)   # weights shipped anew under this name: measured again, their old rows kept aside
         info = res['models'].get(name, {})
         if info.get('hash') != h: info = {}                # validation losses are kept only for the same weights
         res['models'][name] = info = {**info, 'hash': h, 'objective': 'maskgit' if model.mask_token else 'sundae', 'iters': cfg.get('iters'),
