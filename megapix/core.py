@@ -92,9 +92,9 @@ def list_pretrained() -> list[str]:
     return sorted(p.name for p in WEIGHTS.glob('*') if (p / 'config.json').exists())
 
 def resolve_weights(path_or_name) -> Path:
-    "A folder with `config.json`, a run folder of `megapix train` (its EMA weights, else its model's), or the name of shipped weights."
+    "A folder with `config.json`, a run folder of `megapix train` or a relay (its EMA weights, else its model's), or the name of shipped weights."
     p = Path(path_or_name)
-    for d in (p, p / 'ckpt' / 'ema', p / 'ckpt' / 'model', WEIGHTS / str(path_or_name)):
+    for d in (p, p / 'ckpt' / 'ema', p / 'ckpt' / 'model', p / 'ema', p / 'model', WEIGHTS / str(path_or_name)):
         if (d / 'config.json').exists(): return d
     raise MegapixError(f"no weights at '{path_or_name}': give a run folder, a folder with config.json + model.safetensors "
                        f"or one of the shipped names {list_pretrained()}")

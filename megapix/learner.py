@@ -263,9 +263,9 @@ def read_log(out) -> list[dict]:
             for r in csv.DictReader((Path(out) / 'log.csv').open())]
 
 def run_folder(weights) -> Path:
-    "The folder whose `log.csv` belongs to saved weights: the run of a run folder's ckpt/ema or ckpt/model; exported weights carry their own."
+    "The folder whose `log.csv` belongs to saved weights: the run of a run folder's ckpt/ema or ckpt/model, a relay; exported weights carry their own."
     p = Path(weights)
-    return p.parent.parent if p.parent.name == 'ckpt' else p
+    return p.parent.parent if p.parent.name == 'ckpt' else p.parent if (p.parent / 'state.pt').exists() else p
 
 def training_cost(weights) -> dict:
     "`iters` and `train_minutes` (wall time, summed over resumes) of saved weights, from their run's `log.csv`; {} without one."
