@@ -155,7 +155,8 @@ def cmd_eval(a):
         if a.steps is not None: kw['steps'] = [int(s) for s in a.steps.split(',')]
         if a.eta is not None: kw['etas'] = [float(s) for s in a.eta.split(',')]
     except ValueError: raise MegapixError(f"--steps and --eta expect numbers separated by commas, got {a.steps!r}, {a.eta!r}") from None
-    kw.update({opt: getattr(a, opt) for opt in ('precision', 'compile') if getattr(a, opt)}, **({'seed': a.seed} if a.seed is not None else {}))
+    kw.update({opt: getattr(a, opt) for opt in ('precision', 'compile') if getattr(a, opt)})
+    if a.seed is not None: kw['seed'] = a.seed   # 0 is a seed given
     for k in kw:
         if k not in inspect.signature(ch.evaluate).parameters: raise MegapixError(f"megapix eval {ch.name} has no --{'eta' if k == 'etas' else k}")
     if 'previous' in inspect.signature(ch.evaluate).parameters:  # long evaluations keep finished rows and save as they go
