@@ -16,9 +16,10 @@ from .core import (PRECISIONS, RESULTS, MegapixError, WEIGHTS, list_pretrained,
 from .learner import trained_weights
 
 # %% auto #0
-__all__ = ['CHAPTERS', 'SETTING_RANGES', 'get_chapter', 'parse_value', 'make_config', 'check_settings', 'cmd_train', 'sweep',
-           'options_to_settings', 'cmd_sample', 'save_samples', 'cmd_eval', 'cmd_export', 'cmd_demo', 'cmd_bench',
-           'cmd_encode', 'cmd_list', 'cmd_generate', 'cmd_inpaint', 'pair_options', 'parser', 'main']
+__all__ = ['CHAPTERS', 'SETTING_RANGES', 'get_chapter', 'parse_value', 'make_config', 'check_settings', 'cmd_train',
+           'weights_record', 'sweep', 'options_to_settings', 'cmd_sample', 'save_samples', 'cmd_eval', 'cmd_export',
+           'cmd_demo', 'cmd_bench', 'cmd_encode', 'cmd_list', 'cmd_generate', 'cmd_inpaint', 'pair_options', 'parser',
+           'main']
 
 # %% ../nbs/09_cli.ipynb #1ae2f406
 CHAPTERS = {
@@ -98,10 +99,17 @@ def cmd_train(a):
         if relay and not f.exists() and (relay / 'run.json').exists(): shutil.copy(relay / 'run.json', f)   # a new machine
         run = json.loads(f.read_text()) if f.exists() else {'chapter': ch.name, 'preset': a.preset, 'config': cfg, 'provenance': provenance()}
         if f.exists(): run.setdefault('resumed', []).append({**provenance(), **({'config': cfg} if cfg != run.get('config') else {})})
+        elif cfg.get('init'): run['init_from'] = weights_record(cfg['init'])   # a name can be shipped anew later: keep what it was
         f.write_text(json.dumps(run, indent=1))
         t = ch.train(cfg, out, device=a.device, progress=not a.quiet, relay=relay)
         if t.rank == 0:
             print(f"trained {ch.name} ({a.preset}) for {t.step} iterations; weights: {trained_weights(out)}; log: {out / 'log.csv'}")
+
+def weights_record(name) -> dict:
+    "Which weights `name` resolves to now: the name, how they were trained and exported (their metadata), and their state hash."
+    from megapix.metrics import state_hash
+    folder = resolve_weights(name); meta = read_config(folder).get('meta', {})
+    return {'weights': str(name), 'trained_by': meta.get('trained_by'), 'exported': meta.get('exported'), 'hash': state_hash(load_model(folder))}
 
 def sweep(settings: list, preset: dict) -> list[list]:
     "Every combination of `key=a,b,...` settings (a grid of runs); values of list settings keep their commas."

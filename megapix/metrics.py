@@ -167,12 +167,14 @@ def resume_results(previous: dict | None, fid: FID, n: int, **same) -> dict:
     return {'n': n, **same, 'floor': prev.get('floor') or sum(fid_floor(n, s, fid) for s in range(3)) / 3,
             'rows': list(prev.get('rows', [])),
             'earlier_runs': prev.get('earlier_runs', []) + ([prev['provenance']] if 'provenance' in prev else []),
-            **({'replaced': prev['replaced']} if 'replaced' in prev else {})}   # rows of weights shipped anew since
+            **{k: prev[k] for k in ('replaced', 'replaced_models') if k in prev}}   # rows (and models) of weights shipped anew since
 
 def set_aside_stale(res: dict, name, h: str) -> dict:
-    "Move the rows of weights `name` measured with another state hash than `h` (shipped anew since) from `res['rows']` to `res['replaced']`."
+    "Move the rows of weights `name` measured with another state hash than `h` (shipped anew since) from `res['rows']` to `res['replaced']`, and their `res['models']` entry, if any, to `res['replaced_models']`."
     stale = [r for r in res['rows'] if r['weights'] == str(name) and r['model_hash'] != h]
     if stale: res['replaced'] = res.get('replaced', []) + stale; res['rows'] = [r for r in res['rows'] if r not in stale]
+    old = res.get('models', {}).get(str(name), {})
+    if old.get('hash', h) != h: res['replaced_models'] = res.get('replaced_models', []) + [{'weights': str(name), **res['models'].pop(str(name))}]
     return res
 
 
