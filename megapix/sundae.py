@@ -271,6 +271,8 @@ MODES = {   # how SUNDAE is sampled in `megapix eval sundae`: settings, and the 
     f'{DEFAULT_MODE}, no early stop': (dict(temperature=TEMPERATURE, early_stop=False), (50,)),
     'annealed 1.0→0.3, proportion 0.5': (dict(temperature=(1.0, 0.3), proportion=0.5), (20,)),
     'annealed 1.0→0.3, proportion 0.3': (dict(temperature=(1.0, 0.3), proportion=0.3), (20,)),
+    'annealed 1.0→0.3, proportion 0.2': (dict(temperature=(1.0, 0.3), proportion=0.2), (20,)),
+    'annealed 1.0→0.3, proportion 0.3, no early stop': (dict(temperature=(1.0, 0.3), proportion=0.3, early_stop=False), (20,)),
 }
 OTHER_MODES = {DEFAULT_MODE: (20,)}   # how other priors are measured, when several are evaluated together
 
@@ -315,7 +317,7 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
         if info.get('hash') != h: info = {}                # validation losses are kept only for the same weights
         res['models'][name] = info = {**info, 'hash': h, 'objective': 'maskgit' if model.mask_token else 'sundae', 'iters': cfg.get('iters'),
                                       'T': None if model.mask_token else cfg.get('T'), 'params': model.num_params(),
-                                      **{k: cfg.get(k) for k in MODEL_ARGS + ('precision', 'batch_size')}, **training_cost(resolve_weights(name)),
+                                      **{k: cfg.get(k) for k in MODEL_ARGS + ('precision', 'batch_size', 'init')}, **training_cost(resolve_weights(name)),
                                       'curve': held_out_curve(name)}
         if 'val' not in info and not model.mask_token:
             info['val'] = validation_loss(model, held_out_tokens(cfg, n))
