@@ -312,9 +312,8 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, previous: dic
     for name in names:
         model = load_prior(name, dev)
         h, cfg = state_hash(model), (model_settings(name) or {})
-        set_aside_stale(res, name, h)   # weights shipped anew under this name: measured again, their old rows kept aside
-        info = res['models'].get(name, {})
-        if info.get('hash') != h: info = {}                # validation losses are kept only for the same weights
+        set_aside_stale(res, name, h)   # weights shipped anew under this name: measured again, their old rows and entry kept aside
+        info = res['models'].get(name, {})   # the same weights' entry (validation losses), if measured before
         res['models'][name] = info = {**info, 'hash': h, 'objective': 'maskgit' if model.mask_token else 'sundae', 'iters': cfg.get('iters'),
                                       'T': None if model.mask_token else cfg.get('T'), 'params': model.num_params(),
                                       **{k: cfg.get(k) for k in MODEL_ARGS + ('precision', 'batch_size', 'init')}, **training_cost(resolve_weights(name)),
