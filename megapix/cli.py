@@ -17,9 +17,9 @@ from .learner import trained_weights
 
 # %% auto #0
 __all__ = ['CHAPTERS', 'SETTING_RANGES', 'get_chapter', 'parse_value', 'make_config', 'check_settings', 'cmd_train',
-           'weights_record', 'sweep', 'options_to_settings', 'cmd_sample', 'save_samples', 'cmd_eval', 'cmd_export',
-           'cmd_demo', 'cmd_bench', 'cmd_encode', 'cmd_list', 'cmd_generate', 'cmd_inpaint', 'pair_options', 'parser',
-           'main']
+           'weights_record', 'sweep', 'options_to_settings', 'cmd_sample', 'sampler_settings', 'save_samples',
+           'cmd_eval', 'cmd_export', 'cmd_demo', 'cmd_bench', 'cmd_encode', 'cmd_list', 'cmd_generate', 'cmd_inpaint',
+           'pair_options', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #1ae2f406
 CHAPTERS = {
@@ -50,7 +50,9 @@ def parse_value(text: str, like):
             if text.lower() in ('0', 'false', 'no'): return False
             raise ValueError
         if isinstance(like, (int, float)) : return type(like)(float(text) if isinstance(like, int) and 'e' in text.lower() else text)
-        if isinstance(like, (list, tuple)): return list(json.loads(text))
+        if isinstance(like, (list, tuple)):
+            if not isinstance(v := json.loads(text), list): raise ValueError
+            return v
         return text
     except (ValueError, json.JSONDecodeError):
         raise MegapixError(f"cannot read {text!r} as {type(like).__name__}") from None
@@ -137,10 +139,16 @@ def cmd_sample(a):
     if a.n < 1: raise MegapixError(f"--n must be >= 1, got {a.n}")
     weights = a.ckpt or ch.weights
     if not weights: raise MegapixError(f"{ch.name} ships no weights: pass --ckpt RUN_DIR or a weights folder")
-    weights = resolve_weights(weights)
-    with timer() as t: out = ch.sample(weights, n=a.n, steps=a.steps, seed=a.seed, device=a.device or 'cpu')
+    weights, kw = resolve_weights(weights), sampler_settings(ch, a.set)
+    with timer() as t: out = ch.sample(weights, n=a.n, steps=a.steps, seed=a.seed, device=a.device or 'cpu', **kw)
     f = save_samples(out, a.out)
     print(f"{a.n} samples in {t.seconds:.2f} s ({a.n / t.seconds:.1f}/s on {machine()}) -> {f}")
+
+def sampler_settings(ch, items: list) -> dict:
+    "`megapix sample --set KEY=VALUE`: settings of the chapter's sampler beyond n, steps and seed, read as the type of their defaults."
+    known = {k: p.default for k, p in inspect.signature(ch.sample).parameters.items() if k not in ('weights', 'n', 'steps', 'seed', 'device')}
+    if items and not known: raise MegapixError(f"{ch.name}'s sampler takes no --set settings")
+    return make_config(known, items)   # the settings not given keep the sampler's own defaults
 
 def save_samples(x, path):
     "Images `(n, c, h, w)` become a grid; 2-d points a scatter plot; tokens a text file (`.txt`)."
@@ -262,6 +270,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument('--steps', type=int, help='sampling steps (default: the chapter\'s)')
     s.add_argument('--seed', type=int, default=0); s.add_argument('--out', default='samples.png', help='output file (default samples.png)')
     s.add_argument('--device', help='cpu or cuda (default cpu)')
+    s.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help="a setting of the chapter's sampler (repeatable; `megapix sample sundae --set proportion=0.3`)")
     e = cmd('eval', cmd_eval, 'measure a model and write a results file the notebooks load')
     e.add_argument('chapter'); e.add_argument('--ckpt', help='run folder, weights folder or shipped name to evaluate (default: the shipped ones)')
     e.add_argument('--n', type=int, default=2048, help='samples per measurement (default 2048)')

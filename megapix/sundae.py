@@ -156,6 +156,7 @@ class Sampled(NamedTuple):
 
 def temperature_schedule(temperature, steps: int) -> torch.Tensor:
     "One temperature per step: a constant, or `(start, end)` annealed linearly from start (first step) to end (last step)."
+    if not isinstance(temperature, (int, float)) and len(temperature) != 2: raise MegapixError(f"temperature is a number or (start, end), got {temperature!r}")
     start, end = (temperature, temperature) if isinstance(temperature, (int, float)) else tuple(temperature)
     if min(start, end) <= 0: raise MegapixError(f"temperatures must be > 0, got {temperature!r}")
     return torch.linspace(start, end, steps) if steps > 1 else torch.full((steps,), float(end))
@@ -394,10 +395,14 @@ lambda: draw(priors[o], batch_size, s, early_stop=False) if o == 'sundae' else d
     return '\n'.join(lines)
 
 # %% ../nbs/50_sundae.ipynb #3cd2bc6d
-def sample_cli(weights, n: int = 64, steps=None, seed: int = 0, device='cpu') -> torch.Tensor:
-    "What `megapix sample sundae` runs: tokens sampled by the prior, decoded to images by its VQGAN."
+def sample_cli(weights, n: int = 64, steps=None, seed: int = 0, device='cpu', temperature=TEMPERATURE, proportion: float = 1.0, early_stop: bool = True) -> torch.Tensor:
+    "What `megapix sample sundae` runs: tokens sampled by the prior (`--set temperature=[1.0,0.3] --set proportion=0.3`...), decoded by its VQGAN."
     model = load_prior(weights, device)
-    with timer() as tm: out = draw(model, n, steps, seed)
+    kw = dict(temperature=temperature, proportion=proportion, early_stop=early_stop)
+    if model.mask_token:   # MaskGIT's decoder has settings of its own
+        if kw != dict(temperature=TEMPERATURE, proportion=1.0, early_stop=True): raise MegapixError(f"{weights} is a MaskGIT prior: --set applies to SUNDAE priors")
+        kw = {}
+    with timer() as tm: out = draw(model, n, steps, seed, **kw)
     print(f"{n} token grids in {tm.seconds:.2f} s, {out.steps.float().mean():.1f} steps on average (at most {int(out.steps.max())})")
     return to_images(model, out.tokens)
 
