@@ -156,8 +156,9 @@ class Sampled(NamedTuple):
 
 def temperature_schedule(temperature, steps: int) -> torch.Tensor:
     "One temperature per step: a constant, or `(start, end)` annealed linearly from start (first step) to end (last step)."
-    if not isinstance(temperature, (int, float)) and len(temperature) != 2: raise MegapixError(f"temperature is a number or (start, end), got {temperature!r}")
-    start, end = (temperature, temperature) if isinstance(temperature, (int, float)) else tuple(temperature)
+    if isinstance(temperature, (int, float)): start = end = temperature
+    elif len(temperature) == 2: start, end = temperature
+    else: raise MegapixError(f"temperature is a number or (start, end), got {temperature!r}")
     if min(start, end) <= 0: raise MegapixError(f"temperatures must be > 0, got {temperature!r}")
     return torch.linspace(start, end, steps) if steps > 1 else torch.full((steps,), float(end))
 
