@@ -101,7 +101,7 @@ def cmd_train(a):
         if relay and not f.exists() and (relay / 'run.json').exists(): shutil.copy(relay / 'run.json', f)   # a new machine
         run = json.loads(f.read_text()) if f.exists() else {'chapter': ch.name, 'preset': a.preset, 'config': cfg, 'provenance': provenance()}
         if f.exists(): run.setdefault('resumed', []).append({**provenance(), **({'config': cfg} if cfg != run.get('config') else {})})
-        elif cfg.get('init'): run['init_from'] = weights_record(cfg['init'])   # a name can be shipped anew later: keep what it was
+        else: run.update({f'{k}_from': weights_record(cfg[k]) for k in ('init', 'fork') if cfg.get(k)})   # a name can be shipped anew later: keep what it was
         f.write_text(json.dumps(run, indent=1))
         t = ch.train(cfg, out, device=a.device, progress=not a.quiet, relay=relay)
         if t.rank == 0:

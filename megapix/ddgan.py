@@ -23,8 +23,9 @@ from .unet import ResBlock, UNet, timestep_embedding
 # %% auto #0
 __all__ = ['SCHEDULES', 'PRESETS', 'MODEL_ARGS', 'RECIPE', 'TRAIN_VARIANTS', 'DDPM_BASELINE', 'chapter', 'vp_betas', 'Generator',
            'minibatch_std', 'Discriminator', 'DDGAN', 'q_pair', 'posterior_sample', 'sample', 'ddpm_time_map',
-           'warm_start', 'train', 'weights_name', 'shipped_generators', 'training_settings', 'load_generator',
-           'evaluate', 'ddpm_curve', 'ddpm_steps_for', 'bench_training', 'bench', 'demo_widget', 'sample_cli']
+           'warm_start', 'step_map', 'fork_model', 'train', 'weights_name', 'shipped_generators', 'training_settings',
+           'load_generator', 'evaluate', 'ddpm_curve', 'ddpm_steps_for', 'bench_training', 'bench', 'demo_widget',
+           'sample_cli']
 
 # %% ../nbs/21_ddgan.ipynb #93933d6a
 def vp_betas(T: int = 4, beta_min: float = 0.1, beta_max: float = 20., eps: float = 1e-3) -> torch.Tensor:
@@ -61,9 +62,11 @@ def minibatch_std(h: torch.Tensor, group: int = 4) -> torch.Tensor:
 
 class Discriminator(Configured):
     "D(x_{t-1}, x_t, t) -> V, one real number per pair: the down half of a U-Net on the stacked pair, then a linear head."
-    def __init__(self, channels: int = 1, dim: int = 32, mults=(1, 2, 2, 2), group: int = 4):
+    def __init__(self, channels: int = 1, dim: int = 32, mults=(1, 2, 2, 2), group: int = 4, time_map=None):
         super().__init__()
         emb = 4 * dim; self.dim = dim
+        # what the time embedding sees at step t: t itself, or the step of a forked run at the same noise level (`fork` below)
+        self.register_buffer('t_in', None if time_map is None else torch.tensor(time_map, dtype=torch.float32), persistent=False)
         self.time_mlp = nn.Sequential(nn.Linear(dim, emb), nn.SiLU(), nn.Linear(emb, emb))
         self.stem = nn.Conv2d(2 * channels, dim, 3, padding=1)
         chans = [dim] + [dim * m for m in mults]
@@ -72,7 +75,7 @@ class Discriminator(Configured):
 
     def forward(self, x_prev, xt, t):
         check_images(x_prev, name='x_{t-1}'); check_images(xt, x_prev.shape[1], x_prev.shape[-2:], name='x_t')
-        emb = self.time_mlp(timestep_embedding(t, self.dim))
+        emb = self.time_mlp(timestep_embedding(t if self.t_in is None else self.t_in[t], self.dim))
         h = self.stem(torch.cat([x_prev, xt], 1))
         for i, blk in enumerate(self.blocks):
             h = blk(h, emb)
@@ -83,10 +86,10 @@ class Discriminator(Configured):
 class DDGAN(Configured):
     "The generator and the discriminator that one DDGAN run trains (`G` alone is what sampling needs)."
     def __init__(self, timesteps: int = 4, schedule: str = 'vp', z_dim: int = 32, dim: int = 32, mults=(1, 2, 2),
-                 attn_levels=(2,), d_dim: int = 32, d_mults=(1, 2, 2, 2), time_map=None):
+                 attn_levels=(2,), d_dim: int = 32, d_mults=(1, 2, 2, 2), time_map=None, d_time_map=None):
         super().__init__()
         self.G = Generator(timesteps, schedule, z_dim=z_dim, dim=dim, mults=mults, attn_levels=attn_levels, time_map=time_map)
-        self.D = Discriminator(dim=d_dim, mults=d_mults)
+        self.D = Discriminator(dim=d_dim, mults=d_mults, time_map=d_time_map)
 
 # %% ../nbs/21_ddgan.ipynb #2228053f
 def q_pair(sch: DDPMScheduler, x0: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -128,13 +131,13 @@ def sample(generator: Generator, n: int = 16, steps: int | None = None, seed: in
 PRESETS = {
     'tiny':  dict(loss='ns', T=4, gen='ns', schedule='vp', z_dim=8, dim=8, mults=[1, 2], attn_levels=[1], d_dim=8, d_mults=[1, 2],
                   data='fashion', iters=20, batch_size=16, lr_g=5e-4, lr_d=5e-4, r1=0.1, r1_every=2, drift=0., ema=0.9, ckpt_every=10,
-                  log_every=5, precision='fp32', compile=False, init=''),
+                  log_every=5, precision='fp32', compile=False, init='', fork=''),
     'small': dict(loss='ns', T=4, gen='ns', schedule='vp', z_dim=32, dim=16, mults=[1, 2, 4], attn_levels=[2], d_dim=16,
                   d_mults=[1, 2, 4, 4], data='fashion', iters=30_000, batch_size=64, lr_g=3e-4, lr_d=6e-4, r1=0.1, r1_every=16, drift=0.,
-                  ema=0.999, ckpt_every=250, log_every=25, precision='fp32', compile=True, init=''),   # bf16 trained much worse (below)
+                  ema=0.999, ckpt_every=250, log_every=25, precision='fp32', compile=True, init='', fork=''),   # bf16 trained much worse (below)
     'full':  dict(loss='ns', T=4, gen='ns', schedule='vp', z_dim=100, dim=64, mults=[1, 2, 2, 2], attn_levels=[2], d_dim=64,
                   d_mults=[1, 2, 2, 2], data='fashion', iters=100_000, batch_size=128, lr_g=1.6e-4, lr_d=1.25e-4, r1=0.05, r1_every=16,
-                  drift=0., ema=0.9999, ckpt_every=2500, log_every=100, precision='bf16', compile=True, init=''),
+                  drift=0., ema=0.9999, ckpt_every=2500, log_every=100, precision='bf16', compile=True, init='', fork=''),
 }
 MODEL_ARGS = {'timesteps': 'T', 'schedule': 'schedule', 'z_dim': 'z_dim', 'dim': 'dim', 'mults': 'mults',
               'attn_levels': 'attn_levels', 'd_dim': 'd_dim', 'd_mults': 'd_mults'}
@@ -161,13 +164,35 @@ def warm_start(cfg: dict) -> DDGAN:
     for m in (model.G.net.z_mlp[-1], model.G.net.out[-1]): nn.init.zeros_(m.weight); nn.init.zeros_(m.bias)   # z acts, x̂_0 is read out, from 0
     return model
 
+def step_map(inputs, T: int) -> list[float]:
+    "The time inputs of T steps for networks trained on `len(inputs)` steps of the same schedule: step k of T is the point (k+1)/T of\n    the schedule, read off the old steps' `inputs` by linear interpolation (and extrapolation beyond their ends)."
+    T0, inputs = len(inputs), [float(v) for v in inputs]
+    if T0 == 1: return [inputs[0] + (k + 1) / T - 1 for k in range(T)]
+    out = []
+    for k in range(T):
+        u = (k + 1) * T0 / T - 1; i = min(max(int(math.floor(u)), 0), T0 - 2)
+        out.append(inputs[i] + (u - i) * (inputs[i + 1] - inputs[i]))
+    return out
+
+def fork_model(cfg: dict) -> DDGAN:
+    "The DDGAN of `cfg` for a run that forks `cfg['fork']` (a DDGAN run folder or relay): the same networks, and when T differs,\n    both players see each new step as the forked run's step at the same point of the schedule (`step_map`)."
+    from megapix.learner import checkpoint_folder
+    src = load_model(checkpoint_folder(cfg['fork']) / 'model')
+    if not isinstance(src, DDGAN): raise MegapixError(f"fork: {cfg['fork']} is not a DDGAN run ({type(src).__name__})")
+    if src.G.schedule != cfg['schedule']: raise MegapixError(f"fork: {cfg['fork']} used the {src.G.schedule} schedule, this run {cfg['schedule']}")
+    args = {k: cfg[c] for k, c in MODEL_ARGS.items()}
+    if cfg['T'] == src.G.timesteps: return DDGAN(**args, time_map=src.config['time_map'], d_time_map=src.config.get('d_time_map'))
+    d_in = src.D.t_in.tolist() if src.D.t_in is not None else range(src.G.timesteps)
+    return DDGAN(**args, time_map=step_map(src.G.t_in.tolist(), cfg['T']), d_time_map=step_map(d_in, cfg['T']))
+
 def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
     "Train a DDGAN with the divergence `cfg['loss']`: a G phase, then a D phase (bound, R1 every `r1_every` steps) on the same pairs; EMA of G."
     div, r1_every = get_divergence(cfg['loss']), cfg.get('r1_every', 1)
     if cfg['gen'] not in GEN_FORMS: raise MegapixError(f"gen must be one of {GEN_FORMS}, got {cfg['gen']!r}")
     if r1_every < 1: raise MegapixError(f"r1_every must be >= 1, got {r1_every}")
+    if cfg.get('init') and cfg.get('fork'): raise MegapixError("give init (G's weights, a fresh D) or fork (a whole run's state), not both")
     seed_everything(cfg.get('seed', 0))
-    model = warm_start(cfg)
+    model = fork_model(cfg) if cfg.get('fork') else warm_start(cfg)
     G, D, sch, data = model.G, model.D, model.G.scheduler(), get_dataset(cfg['data'], 'train')
     Gc, Dc = (torch.compile(G), torch.compile(D)) if cfg.get('compile') else (G, D)
     pairs = {}   # the G phase's pairs, reused by the D phase: one generator forward serves both players

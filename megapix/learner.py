@@ -24,8 +24,9 @@ from .data import ImageTensors
 # %% auto #0
 __all__ = ['LR_SCHEDULES', 'TRAINER_ARGS', 'RUN_FILES', 'StepBatches', 'to_device', 'dist_info', 'init_distributed',
            'average_gradients', 'Phase', 'Callback', 'CancelFit', 'TrainingDiverged', 'Trainer', 'checkpoint_step',
-           'start_from', 'trained_weights', 'read_log', 'run_folder', 'training_cost', 'ProgressCB', 'LogCB',
-           'CheckpointCB', 'plot_log', 'StepTimes', 'bench_steps', 'r1_penalty', 'EMA', 'unrolled_loss', 'Chapter']
+           'start_from', 'checkpoint_folder', 'trained_weights', 'read_log', 'run_folder', 'training_cost',
+           'ProgressCB', 'LogCB', 'CheckpointCB', 'plot_log', 'StepTimes', 'bench_steps', 'r1_penalty', 'EMA',
+           'unrolled_loss', 'Chapter']
 
 # %% ../nbs/02_learner.ipynb #01d19b4b
 class StepBatches(Sampler):
@@ -101,13 +102,13 @@ class TrainingDiverged(MegapixError):
 LR_SCHEDULES = {'constant': lambda frac: 1., 'cosine': lambda frac: 0.1 + 0.45 * (1 + math.cos(math.pi * min(frac, 1.)))}
 
 # %% ../nbs/02_learner.ipynb #3d373b54
-TRAINER_ARGS = ('batch_size', 'iters', 'ckpt_every', 'log_every', 'seed', 'precision', 'warmup', 'lr_schedule', 'num_workers')
+TRAINER_ARGS = ('batch_size', 'iters', 'ckpt_every', 'log_every', 'seed', 'precision', 'warmup', 'lr_schedule', 'num_workers', 'fork')
 
 class Trainer:
     "Train `model` on `data` by running `phases` each step; checkpoints and logs go to `out` when given."
     def __init__(self, model: Configured, data: Dataset, phases, *, batch_size=64, iters=1000, out=None,
                  ckpt_every=500, log_every=10, seed=0, precision='fp32', warmup=0, lr_schedule='constant', num_workers=0,
-                 cbs=(), device=None, progress=True, run_config: dict | None = None, relay=None):
+                 cbs=(), device=None, progress=True, run_config: dict | None = None, relay=None, fork=None):
         check_precision(precision)
         if iters < 0 or batch_size < 1: raise MegapixError(f"need iters >= 0 and batch_size >= 1, got {iters}, {batch_size}")
         if ckpt_every < 1 or log_every < 1: raise MegapixError(f"need ckpt_every and log_every >= 1, got {ckpt_every}, {log_every}")
@@ -123,6 +124,7 @@ class Trainer:
         self.batch_size, self.iters, self.seed, self.precision = batch_size, iters, seed, precision
         self.out, self.ckpt_every, self.log_every, self.num_workers = (Path(out) if out else None), ckpt_every, log_every, num_workers
         self.relay = Path(relay) if relay else None   # a compact copy of each checkpoint, to commit (see 'Runs that outlast their machine')
+        self.fork_from = fork or None   # another run whose training state this one starts from (see 'Forking a run')
         self.run_config, self.step, self.saved_step, self.logs = run_config or {}, 0, None, {}
         self.cbs = sorted([ProgressCB(progress), LogCB(), CheckpointCB(), *cbs], key=lambda c: c.order)
         if self.world > 1:
@@ -141,7 +143,7 @@ class Trainer:
 
     def fit(self):
         "Resume from `out` (or `relay`) if it holds a checkpoint, then train until `iters` steps are done."
-        if self.out or self.relay: self.resume()
+        if not ((self.out or self.relay) and self.resume()) and self.fork_from: self.fork()
         self('before_fit')
         try:
             batches = self.batches() if self.step < self.iters else None
@@ -225,7 +227,7 @@ def start_from(model: Configured, init) -> Configured:
 def _resume(self: Trainer):
     found = [d for d in ((self.out / 'ckpt', self.out / 'ckpt.old') if self.out else ()) if (d / 'state.pt').exists()]
     if self.relay and (self.relay / 'state.pt').exists(): found.append(self.relay)
-    if not found: return
+    if not found: return False
     ckpt = max(found, key=checkpoint_step)   # the most advanced: a relay pulled from git can be ahead of an old run folder
     if ckpt == self.relay and self.out and (ckpt / 'log.csv').exists():   # the log continues (`megapix train` restores run.json)
         self.out.mkdir(parents=True, exist_ok=True); shutil.copy(ckpt / 'log.csv', self.out / 'log.csv')
@@ -242,14 +244,37 @@ def _resume(self: Trainer):
     except Exception as e:  # a damaged checkpoint can fail in many ways: say which file, not a traceback
         raise MegapixError(f"cannot resume from {ckpt} ({str(e).splitlines()[0]}): delete it to start over") from None
     self.step = self.saved_step = state['step']
-    for ph in self.phases:   # the settings of this run, not the checkpoint's: a resume with `--set lr=...` trains at the new lr
+    _phase_settings(self); return True
+
+def _phase_settings(self: Trainer):
+    "The settings of this run, not a checkpoint's: a resume with `--set lr=...` trains at the new lr."
+    for ph in self.phases:
         o, s = self.opts[ph.name], self.scheds[ph.name]
         s.base_lrs = [ph.lr] * len(o.param_groups)
         for g, f in zip(o.param_groups, s.lr_lambdas):
             g.update(initial_lr=ph.lr, lr=ph.lr * f(s.last_epoch), betas=tuple(ph.betas), weight_decay=ph.weight_decay)
         s._last_lr = [g['lr'] for g in o.param_groups]
 
-Trainer.write_checkpoint, Trainer.save_checkpoint, Trainer.resume = _write_checkpoint, _save_checkpoint, _resume
+def checkpoint_folder(run) -> Path:
+    "Where a run keeps its latest training state: a relay holds it itself, a run folder in `ckpt/`."
+    run = Path(run)
+    return run if (run / 'state.pt').exists() else run / 'ckpt'
+
+def _fork(self: Trainer):
+    "Start from the training state of another run (weights, EMA, optimizer moments) at step 0, with this run's settings."
+    ckpt = checkpoint_folder(self.fork_from)
+    if not (ckpt / 'state.pt').exists(): raise MegapixError(f"fork: {self.fork_from} holds no training state (no state.pt in it or its ckpt/)")
+    try:
+        self.model.load_state_dict(load_file(str(ckpt / 'model' / 'model.safetensors'), device=str(self.device)))
+        state = torch.load(ckpt / 'state.pt', map_location=self.device, weights_only=True)
+        for n in self.opts: self.opts[n].load_state_dict(state['opts'][n])
+        for cb in self.cbs:
+            if hasattr(cb, 'load'): cb.load(ckpt)
+    except Exception as e:
+        raise MegapixError(f"cannot fork {ckpt} ({str(e).splitlines()[0]}): it must be a run of a model of this size") from None
+    _phase_settings(self)
+
+Trainer.write_checkpoint, Trainer.save_checkpoint, Trainer.resume, Trainer.fork = _write_checkpoint, _save_checkpoint, _resume, _fork
 
 def trained_weights(out) -> Path:
     "The weights to sample from in a run folder: the EMA copy when there is one, else the model (`resolve_weights` knows the layout)."
