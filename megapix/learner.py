@@ -25,7 +25,7 @@ from .data import ImageTensors
 __all__ = ['LR_SCHEDULES', 'TRAINER_ARGS', 'RUN_FILES', 'StepBatches', 'to_device', 'dist_info', 'init_distributed',
            'average_gradients', 'Phase', 'Callback', 'CancelFit', 'TrainingDiverged', 'Trainer', 'checkpoint_step',
            'start_from', 'checkpoint_folder', 'trained_weights', 'read_log', 'run_folder', 'training_cost',
-           'ProgressCB', 'LogCB', 'CheckpointCB', 'plot_log', 'StepTimes', 'bench_steps', 'r1_penalty', 'EMA',
+           'ProgressCB', 'LogCB', 'CheckpointCB', 'plot_log', 'StepTimes', 'bench_steps', 'LiveCB', 'r1_penalty', 'EMA',
            'unrolled_loss', 'Chapter']
 
 # %% ../nbs/02_learner.ipynb #01d19b4b
@@ -371,6 +371,32 @@ def bench_steps(train: Callable, variants: dict, steps: int = 32, warmup: int = 
         per[name] = sum(st.times[warmup:]) / steps
     base = per[next(iter(per))]
     return [f"  training step, {name:36s} {s * 1e3:5.0f} ms ({base / s:.2f}x)" for name, s in per.items()]
+
+# %% ../nbs/02_learner.ipynb #6e3b2479
+class LiveCB(Callback):
+    "The loss curve and `sample(trainer)` (images in [-1, 1]) at `snaps` evenly spaced steps from 0 to `iters`, in one figure redrawn in place."
+    order = 85   # after LogCB: the newest log row is in `t.history`
+    def __init__(self, sample: Callable, snaps: int = 4, keys=None, title: str = '', nrow: int = 4):
+        self.sample, self.snaps, self.keys, self.title, self.nrow = sample, snaps, keys, title, nrow
+    def before_fit(self, t):
+        from IPython.display import display
+        self.at = [round(t.iters * i / (self.snaps - 1)) for i in range(self.snaps)]
+        self.shots = {t.step: self.sample(t)} if t.step in self.at else {}
+        self.handle = display(self.figure(t), display_id=True)
+    def after_step(self, t):
+        if t.step in self.at: self.shots[t.step] = self.sample(t)
+        if t.step in self.at or t.step % t.log_every == 0: self.handle.update(self.figure(t))
+    def figure(self, t):
+        from matplotlib.figure import Figure
+        from megapix.core import image_grid
+        fig = Figure(figsize=(2.6 + 1.9 * self.snaps, 2.4), layout='constrained')
+        axs = fig.subplots(1, self.snaps + 1, width_ratios=[1.6] + [1] * self.snaps)
+        if t.history: plot_log(t.history, self.keys, ax=axs[0])
+        axs[0].set_xlim(0, t.iters); axs[0].set_title(self.title or 'training loss', fontsize=9)
+        for ax, step in zip(axs[1:], self.at):
+            ax.axis('off'); ax.set_title(f'step {step}', fontsize=9)
+            if step in self.shots: ax.imshow(image_grid(self.shots[step].float(), nrow=self.nrow), cmap='gray')
+        return fig
 
 # %% ../nbs/02_learner.ipynb #77bdfed2
 def r1_penalty(d_out: torch.Tensor, real: torch.Tensor) -> torch.Tensor:

@@ -3,7 +3,9 @@
 `nbdev_test` runs notebooks but throws the outputs away, and `jupyter nbconvert --execute` would also run
 `#| eval: false` cells (full-scale training). This runs exactly what `nbdev_test --flags slow` runs and keeps
 the outputs the docs need; `make outputs` then runs `nbdev_clean` to strip the metadata. Figures are stored light
-(`lighten`), so that a chapter stays under the 1 MB that tests/test_notebooks.py allows.
+(`lighten`), so that a chapter stays under the 1 MB that tests/test_notebooks.py allows. Each cell is timed, and a
+chapter's header line '- **Run time on a 2-core CPU:** ...' is rewritten with what this run measured: the cells that
+`nbdev_test` runs by default, and all of them with the slow ones.
 Usage: python tools/execute_notebooks.py nbs/10_ddpm.ipynb ...
 """
 import base64, io, os, re, sys, time
@@ -17,6 +19,20 @@ from nbdev.process import extract_directives
 from PIL import Image
 
 CONTROL = re.compile(r'\x1b\[[0-9;]*[A-Za-z]|[\r\n]')
+WIDGET = 'application/vnd.jupyter.widget-view+json'
+RUN_TIME = re.compile(r'^(- )?\*\*Run time on a 2-core CPU:\*\*.*$', re.M)
+
+
+def minutes(seconds: float) -> str: return f'{seconds:.0f} s' if seconds < 90 else f'{seconds / 60:.0f} min'
+
+
+def write_run_time(nb, default: float, slow: float):
+    "Put the measured run time into the header line that holds it (the notebook keeps its text otherwise)."
+    line = (f"**Run time on a 2-core CPU:** about {minutes(default)}" +
+            (f" ({minutes(default + slow)} with the slow cells)" if slow >= 1 else '') + ", as measured by `make outputs`")
+    for c in nb.cells:
+        if c.cell_type == 'markdown' and RUN_TIME.search(c.source):
+            c.source = RUN_TIME.sub(lambda m: (m.group(1) or '') + line, c.source, count=1); return
 
 
 PHOTO_COLOURS = 8192   # a figure with more distinct colours than this is a photograph
@@ -40,6 +56,13 @@ def lighten(output: dict) -> dict:
     return {**output, 'data': data, 'metadata': meta}
 
 
+def visible(output: dict) -> bool:
+    """False for what a page without a kernel cannot show: a widget (its text is only `VBox(children=...)`), and the terminal
+    codes alone that a widget's clear_output prints."""
+    if WIDGET in output.get('data', {}): return False
+    return not (output.get('output_type') == 'stream' and not CONTROL.sub('', ''.join(output.get('text', ''))))
+
+
 def execute(path, flags=('slow',)):
     path = Path(path).resolve()
     nb, skipped = read_nb(path), set(get_config().tst_flags.split()) - set(flags)
@@ -49,10 +72,14 @@ def execute(path, flags=('slow',)):
         return d.get('eval:', [''])[0].lower() == 'false' or bool(skipped & d.keys())
     for c in nb.cells:
         if c.cell_type == 'code': c.outputs = []
-    start = time.time()
-    with working_directory(path.parent): CaptureShell(path).run_all(nb, exc_stop=True, preproc=skip)
-    for c in nb.cells:  # a widget's clear_output without a front end prints only terminal codes: keep them out of the docs
-        if c.cell_type == 'code': c.outputs = [lighten(o) for o in c.outputs if not (o.get('output_type') == 'stream' and not CONTROL.sub('', ''.join(o.text)))]
+    start, spent, began = time.time(), {False: 0., True: 0.}, [0.]   # seconds of the default cells, and of the slow ones
+    def begin(cell):
+        began[0] = time.time(); return skip(cell)
+    def end(cell): spent['slow' in extract_directives(cell, remove=False)] += time.time() - began[0]
+    with working_directory(path.parent): CaptureShell(path).run_all(nb, exc_stop=True, preproc=begin, postproc=end)
+    write_run_time(nb, spent[False], spent[True])
+    for c in nb.cells:  # the docs show what a reader can see without a kernel: figures and text, not live widgets
+        if c.cell_type == 'code': c.outputs = [lighten(o) for o in c.outputs if visible(o)]
     write_nb(nb, path)
     print(f'{path.name}: {time.time() - start:.0f} s')
 
