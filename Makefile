@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.megapix-installed
 DOCS_STAMP := $(VENV)/.megapix-docs-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-FASHION := /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+FASHION := $(or $(MEGAPIX_DEBIAN_DATA),/usr/share/datasets/fashion-mnist)/t10k-images-idx3-ubyte.gz
+# apt-get where it runs without a password prompt (root, or sudo -n); elsewhere (macOS, WSL, Linux without root) data and browser do without it
+APT := $(shell command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; } && echo apt-get)
 
 .PHONY: help setup data demo test test-fast sync lab readme outputs docs browser clean
 
@@ -22,10 +24,13 @@ $(STAMP): requirements-dev.txt settings.ini setup.py
 
 setup: $(STAMP) data  ## virtual environment in .venv with torch, the library and the dev tools, plus FashionMNIST
 
-data:  ## FashionMNIST from Debian's package (skipped when MEGAPIX_DATA is set or the files are there)
-	@if [ -z "$$MEGAPIX_DATA" ] && [ ! -f $(FASHION) ]; then \
+data:  ## FashionMNIST: Debian's package where apt-get works, else torchvision's download into ~/.cache/megapix/fashion-mnist (nothing when found)
+	@if [ -n "$(APT)" ] && [ -z "$$MEGAPIX_DATA" ] && [ ! -f $(FASHION) ]; then \
 	  echo "installing Debian's dataset-fashion-mnist"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist; fi
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist \
+	    || echo "apt-get could not install dataset-fashion-mnist: downloading it instead"; fi
+	@test -x $(BIN)/python || $(MAKE) -s $(STAMP)
+	@$(BIN)/python -m megapix.data
 
 demo: setup  ## sample from every shipped model into demo/*.png and print timings
 	$(BIN)/megapix demo --out demo
@@ -58,10 +63,11 @@ $(DOCS_STAMP): requirements-docs.txt $(STAMP)
 docs: $(DOCS_STAMP)  ## the course website in _site/ from the notebooks' saved outputs (Sphinx + myst-nb, offline)
 	$(BIN)/python tools/build_docs.py
 
-browser:  ## Debian's chromium for tests/test_docs.py (Playwright drives it; never `playwright install`)
-	@if [ ! -x /usr/bin/chromium ]; then \
+browser:  ## Debian's chromium for the browser tests (Playwright drives it; never `playwright install`); without apt-get they skip
+	@if [ ! -x /usr/bin/chromium ] && [ -n "$(APT)" ]; then \
 	  echo "installing Debian's chromium"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; fi
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; \
+	elif [ ! -x /usr/bin/chromium ]; then echo "no apt-get here: the browser tests need Debian's chromium package and skip without it"; fi
 
 clean:  ## remove the virtual environment, caches and the built site
 	rm -rf $(VENV) .pytest_cache _proc _docs _site screenshots

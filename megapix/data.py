@@ -4,7 +4,8 @@
 
 # %% ../nbs/01_data.ipynb #78eb66eb
 from __future__ import annotations
-import gzip, os, struct
+import gzip, io, os, socket, struct, sys, tempfile
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,9 @@ from torch.utils.data import Dataset
 from .core import MegapixError, default, exists, show_images
 
 # %% auto #0
-__all__ = ['FASHION_CLASSES', 'DEBIAN_FASHION', 'FASHION_FILES', 'IMAGE_EXTS', 'SHAPE_CLASSES', 'read_idx', 'find_fashion_mnist',
-           'ImageTensors', 'fashion_mnist', 'average_hash', 'ImageFolder', 'Views', 'shapes', 'get_dataset']
+__all__ = ['FASHION_CLASSES', 'DEBIAN_FASHION', 'FASHION_FILES', 'IMAGE_EXTS', 'SHAPE_CLASSES', 'read_idx', 'megapix_cache',
+           'fashion_places', 'download_fashion_mnist', 'find_fashion_mnist', 'ImageTensors', 'fashion_mnist',
+           'average_hash', 'ImageFolder', 'Views', 'shapes', 'get_dataset']
 
 # %% ../nbs/01_data.ipynb #5f9e4c47
 FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
@@ -35,26 +37,55 @@ def read_idx(path) -> np.ndarray:
     if body.size != np.prod(shape): raise MegapixError(f"{path}: truncated ({body.size} bytes for shape {shape})")
     return body.reshape(shape)
 
+# %% ../nbs/01_data.ipynb #e5859c98
+def megapix_cache() -> Path:
+    "The folder megapix downloads into: `$MEGAPIX_CACHE`, else `$XDG_CACHE_HOME/megapix`, else `~/.cache/megapix`."
+    return Path(os.environ.get('MEGAPIX_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'megapix')
+
+def fashion_places(root=None) -> list[Path]:
+    "Where FashionMNIST is looked for, in order: `root` and `$MEGAPIX_DATA` (as given, or holding `FashionMNIST/raw` or `fashion-mnist`), Debian's package, megapix's cache."
+    given = [Path(p) for p in (root, os.environ.get('MEGAPIX_DATA')) if p]
+    debian = Path(os.environ.get('MEGAPIX_DEBIAN_DATA') or DEBIAN_FASHION)
+    return [d for b in given for d in (b, b / 'FashionMNIST' / 'raw', b / 'fashion-mnist')] + [debian, megapix_cache() / 'fashion-mnist']
+
+# %% ../nbs/01_data.ipynb #a83d2773
+def _last_line(e: Exception) -> str: return (str(e).strip().splitlines() or [type(e).__name__])[-1]
+
+def download_fashion_mnist(dest=None, timeout: float = 30) -> Path:
+    "FashionMNIST's four `.gz` files, fetched by torchvision (its mirrors, checked against its MD5 sums) into `dest` (default: megapix's cache)."
+    from torchvision.datasets import FashionMNIST
+    dest = Path(default(dest, megapix_cache() / 'fashion-mnist'))
+    print(f"FashionMNIST: downloading it into {dest} (30 MB, once)")
+    log, before = io.StringIO(), socket.getdefaulttimeout()
+    try:
+        socket.setdefaulttimeout(timeout)              # a network that drops packets fails in seconds instead of hanging
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=dest.parent) as tmp, redirect_stdout(log), redirect_stderr(log):
+            FashionMNIST(tmp, download=True)           # its progress bars go to `log`
+            dest.mkdir(exist_ok=True)
+            for name, _ in FashionMNIST.resources: os.replace(Path(tmp) / 'FashionMNIST' / 'raw' / name, dest / name)
+    except (RuntimeError, OSError) as e:
+        raise MegapixError(f"downloading it from {' or '.join(FashionMNIST.mirrors)} failed ({_last_line(e)})") from None
+    finally: socket.setdefaulttimeout(before)
+    return dest
+
 # %% ../nbs/01_data.ipynb #f9d67995
 def _idx_file(folder: Path, stem: str):
     return next((folder / f for f in (stem, stem + '.gz') if (folder / f).exists()), None)
 
-def find_fashion_mnist(root=None, download: bool = False, system=DEBIAN_FASHION) -> Path:
-    "The folder holding FashionMNIST's four IDX files: `root`, `$MEGAPIX_DATA`, Debian's package, or a download."
-    bases = [Path(p) for p in (root, os.environ.get('MEGAPIX_DATA'), system) if p]
-    looked = []
-    for b in bases:
-        for d in (b, b / 'FashionMNIST' / 'raw', b / 'fashion-mnist'):
-            looked.append(str(d))
-            if all(_idx_file(d, s) for pair in FASHION_FILES.values() for s in pair): return d
+def _complete(folder: Path) -> bool: return all(_idx_file(folder, s) for pair in FASHION_FILES.values() for s in pair)
+
+def find_fashion_mnist(root=None, download: bool = True) -> Path:
+    "The first of `fashion_places(root)` holding FashionMNIST's four IDX files; when none does, a download into megapix's cache (unless `download=False`)."
+    places = fashion_places(root)
+    if found := next(filter(_complete, places), None): return found
+    failed = ''
     if download:
-        import torchvision
-        cache = Path(default(root, Path.home() / '.cache' / 'megapix'))
-        torchvision.datasets.FashionMNIST(cache, download=True)
-        return cache / 'FashionMNIST' / 'raw'
-    raise MegapixError(f"FashionMNIST not found (looked in {', '.join(looked)}): install it with "
-                       "`sudo apt-get install dataset-fashion-mnist`, or set MEGAPIX_DATA to a folder with its four "
-                       "IDX files, or pass download=True when online")
+        try: return download_fashion_mnist(places[-1])
+        except MegapixError as e: failed = f", and {e}"
+    raise MegapixError(f"FashionMNIST not found (looked in {', '.join(map(str, places))}){failed}: install Debian's package "
+                       "(`sudo apt-get install dataset-fashion-mnist`), set MEGAPIX_DATA to a folder holding its four IDX files, "
+                       f"or go online and run `make data` (or `fashion_mnist()`), which downloads it into {places[-1]}")
 
 # %% ../nbs/01_data.ipynb #3a5dd1f3
 class ImageTensors(Dataset):
@@ -67,8 +98,8 @@ class ImageTensors(Dataset):
     @property
     def shape(self): return tuple(self.images.shape[1:])
 
-def fashion_mnist(split: str = 'train', root=None, pad: int = 2, download: bool = False) -> ImageTensors:
-    "FashionMNIST `split` ('train': 60k, 'test': 10k) as 1×32×32 images (28×28 padded by `pad`) in [-1, 1]."
+def fashion_mnist(split: str = 'train', root=None, pad: int = 2, download: bool = True) -> ImageTensors:
+    "FashionMNIST `split` ('train': 60k, 'test': 10k) as 1×32×32 images (28×28 padded by `pad`) in [-1, 1], downloaded on first use where there is no copy."
     if split not in FASHION_FILES: raise MegapixError(f"split must be one of {list(FASHION_FILES)}, got {split!r}")
     d = find_fashion_mnist(root, download)
     x, y = (read_idx(_idx_file(d, s)) for s in FASHION_FILES[split])
@@ -156,3 +187,11 @@ def get_dataset(name: str = 'fashion', split: str = 'train', size: int | None = 
     if name == 'shapes': return shapes(8192 if split == 'train' else 1024, size=default(size, 32), seed=0 if split == 'train' else 1)
     if Path(name).is_dir(): return ImageFolder(name, size=default(size, 256), train=split == 'train')
     raise MegapixError(f"unknown dataset {name!r}: use 'fashion', 'shapes' or the path of a folder of images")
+
+# %% ../nbs/01_data.ipynb #0c2936d4
+def _main() -> int:
+    "`python -m megapix.data`, what `make data` runs: FashionMNIST found or downloaded, else its one-line error and status 1."
+    try: find_fashion_mnist(); return 0
+    except MegapixError as e: print(f"megapix: error: {e}", file=sys.stderr); return 1
+
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(_main())
