@@ -13,7 +13,7 @@ import torch
 from .core import (PRECISIONS, RESULTS, MegapixError, WEIGHTS, list_pretrained,
  load_model, machine, provenance, read_config,
                           resolve_weights, save_images, save_model, timer, write_results)
-from .learner import trained_weights
+from .learner import checkpoint_folder, checkpoint_step, trained_weights
 
 # %% auto #0
 __all__ = ['CHAPTERS', 'SETTING_RANGES', 'get_chapter', 'parse_value', 'make_config', 'check_settings', 'cmd_train',
@@ -26,6 +26,7 @@ CHAPTERS = {
     'classifier': 'megapix.metrics:chapter',
     'toy-gan': 'megapix.toys:toy_gan',
     'toy-unroll': 'megapix.toys:toy_unroll',
+    'toy-fgan': 'megapix.fgan:toy_fgan',
     'ddpm': 'megapix.ddpm:chapter',
     'ddgan': 'megapix.ddgan:chapter',
     'vqgan': 'megapix.vqgan:chapter',
@@ -102,6 +103,7 @@ def cmd_train(a):
         run = json.loads(f.read_text()) if f.exists() else {'chapter': ch.name, 'preset': a.preset, 'config': cfg, 'provenance': provenance()}
         if f.exists(): run.setdefault('resumed', []).append({**provenance(), **({'config': cfg} if cfg != run.get('config') else {})})
         else: run.update({f'{k}_from': weights_record(cfg[k]) for k in ('init', 'fork') if cfg.get(k)})   # a name can be shipped anew later: keep what it was
+        if run.get('fork_from'): run['fork_from']['step'] = checkpoint_step(checkpoint_folder(cfg['fork']))
         f.write_text(json.dumps(run, indent=1))
         t = ch.train(cfg, out, device=a.device, progress=not a.quiet, relay=relay)
         if t.rank == 0:

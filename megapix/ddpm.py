@@ -36,7 +36,7 @@ def cosine_betas(T: int = 1000, s: float = 0.008, max_beta: float = 0.999) -> to
 
 SCHEDULES = {'linear': linear_betas, 'cosine': cosine_betas}
 
-# %% ../nbs/10_ddpm.ipynb #1bc7f5c6
+# %% ../nbs/10_ddpm.ipynb #a811f1e4
 class DDPMScheduler:
     "The sampler for a schedule `betas` of T training steps: `add_noise`, `posterior`, `set_timesteps`, `step`."
     def __init__(self, betas: torch.Tensor):
@@ -61,25 +61,28 @@ class DDPMScheduler:
         mean = ac_prev.sqrt() * b / (1 - ac) * x0 + a.sqrt() * (1 - ac_prev) / (1 - ac) * xt
         return mean, b * (1 - ac_prev) / (1 - ac)
 
-    def set_timesteps(self, steps: int, eta: float = 1.0):
-        "Visit `steps` of the training steps, evenly spaced from the noisiest; η scales the injected noise."
-        T = self.num_train_timesteps
-        if not isinstance(steps, int) or not 1 <= steps <= T:
-            raise MegapixError(f"steps must be an integer from 1 to the {T} steps the model was trained with, got {steps}")
-        if eta < 0: raise MegapixError(f"eta must be >= 0, got {eta}")
-        self.timesteps = (T - torch.arange(steps, dtype=torch.float64) * T / steps).round().long() - 1
-        self.eta = eta
+# %% ../nbs/10_ddpm.ipynb #7d361f22
+def _set_timesteps(self: DDPMScheduler, steps: int, eta: float = 1.0):
+    "Visit `steps` of the training steps, evenly spaced from the noisiest; η scales the injected noise."
+    T = self.num_train_timesteps
+    if not isinstance(steps, int) or not 1 <= steps <= T:
+        raise MegapixError(f"steps must be an integer from 1 to the {T} steps the model was trained with, got {steps}")
+    if eta < 0: raise MegapixError(f"eta must be >= 0, got {eta}")
+    self.timesteps = (T - torch.arange(steps, dtype=torch.float64) * T / steps).round().long() - 1
+    self.eta = eta
 
-    def step(self, eps, i: int, x, generator=None):
-        "From `x` at `timesteps[i]` to the next visited step, given the predicted noise `eps`."
-        t = int(self.timesteps[i]); s = int(self.timesteps[i + 1]) if i + 1 < len(self.timesteps) else -1
-        ac = self.alphas_cumprod[t].item(); ac_s = self.alphas_cumprod[s].item() if s >= 0 else 1.
-        x0 = ((x - math.sqrt(1 - ac) * eps) / math.sqrt(ac)).clamp(-1, 1)
-        eps = (x - math.sqrt(ac) * x0) / math.sqrt(1 - ac)          # the noise consistent with the clipped x0
-        var = self.eta ** 2 * (1 - ac_s) / (1 - ac) * (1 - ac / ac_s)
-        x = math.sqrt(ac_s) * x0 + math.sqrt(max(1 - ac_s - var, 0.)) * eps
-        if var > 0: x = x + math.sqrt(var) * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        return x
+def _step(self: DDPMScheduler, eps, i: int, x, generator=None):
+    "From `x` at `timesteps[i]` to the next visited step, given the predicted noise `eps`."
+    t = int(self.timesteps[i]); s = int(self.timesteps[i + 1]) if i + 1 < len(self.timesteps) else -1
+    ac = self.alphas_cumprod[t].item(); ac_s = self.alphas_cumprod[s].item() if s >= 0 else 1.
+    x0 = ((x - math.sqrt(1 - ac) * eps) / math.sqrt(ac)).clamp(-1, 1)
+    eps = (x - math.sqrt(ac) * x0) / math.sqrt(1 - ac)          # the noise consistent with the clipped x0
+    var = self.eta ** 2 * (1 - ac_s) / (1 - ac) * (1 - ac / ac_s)
+    x = math.sqrt(ac_s) * x0 + math.sqrt(max(1 - ac_s - var, 0.)) * eps
+    if var > 0: x = x + math.sqrt(var) * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    return x
+
+DDPMScheduler.set_timesteps, DDPMScheduler.step = _set_timesteps, _step
 
 # %% ../nbs/10_ddpm.ipynb #4142b9a6
 def ddpm_loss(model: nn.Module, x0: torch.Tensor, scheduler: DDPMScheduler) -> torch.Tensor:
@@ -146,14 +149,14 @@ PRESETS = {
 }
 MODEL_ARGS = ('timesteps', 'schedule', 'dim', 'mults', 'res_blocks', 'attn_levels', 'dropout')
 
-def train(cfg: dict, out=None, **kw) -> Trainer:
+def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
     "Train a `DDPM` with L_simple and an EMA of its weights; `compile: True` in `cfg` runs the network through `torch.compile` (the weights saved are the same)."
     seed_everything(cfg.get('seed', 0))
     model = DDPM(**{k: cfg[k] for k in MODEL_ARGS})
     net = torch.compile(model) if cfg.get('compile') else model
     sch, data = model.scheduler(), get_dataset(cfg['data'], 'train')
     phase = Phase('main', model, lambda batch: ddpm_loss(net, batch[0], sch), lr=cfg['lr'])
-    return Trainer.from_config(model, data, phase, cfg, out=out, cbs=[EMA(decay=cfg['ema'])], **kw).fit()
+    return Trainer.from_config(model, data, phase, cfg, out=out, cbs=[EMA(decay=cfg['ema']), *cbs], **kw).fit()
 
 # %% ../nbs/10_ddpm.ipynb #f74e21c0
 DDPM_WEIGHTS = 'ddpm-fashion'
@@ -188,7 +191,7 @@ def evaluate(weights: str = DDPM_WEIGHTS, n: int = 2048, device=None, steps=None
 
     return res
 
-# %% ../nbs/10_ddpm.ipynb #15a88748
+# %% ../nbs/10_ddpm.ipynb #9573339a
 def diffusers_unet(cfg: dict):
     "diffusers' `UNet2DModel` laid out like our U-Net for `cfg`: widths, blocks per level, attention levels and head width, GroupNorm(8), a 4·dim time embedding."
     from diffusers import UNet2DModel
@@ -199,6 +202,7 @@ def diffusers_unet(cfg: dict):
                        up_block_types=['AttnUpBlock2D' if a else 'UpBlock2D' for a in reversed(attn)],
                        norm_num_groups=8, attention_head_dim=chans[-1] // 4, dropout=cfg['dropout'])
 
+# %% ../nbs/10_ddpm.ipynb #ac045e69
 def bench(device=None, batch_size: int = 64, preset: str = 'small') -> str:
     "Fastest network evaluation and training step in fp32 and bf16 (and the evaluation through `torch.compile`), images/s at each T of `T_GRID`; beside diffusers' equal-size `UNet2DModel` if installed."
     dev = get_device(device); seed_everything(0); cfg = PRESETS[preset]
@@ -232,7 +236,7 @@ def bench(device=None, batch_size: int = 64, preset: str = 'small') -> str:
     lines += [f"  T = {T:4d}: " + ', '.join(f"{batch_size / (times[ours, p, 'eval'] * T):9.2f} images/s {p}" for p in PRECISIONS) for T in T_GRID]
     return '\n'.join(lines)
 
-# %% ../nbs/10_ddpm.ipynb #1a50b42a
+# %% ../nbs/10_ddpm.ipynb #3f0dd67b
 def demo_widget(model: DDPM | None = None, steps: int = 50, n: int = 16):
     "Sliders for T (`steps`), η, the number of images (`n`) and the seed, and a **Sample** button that shows the samples and x̂0 along the chain."
     import ipywidgets as W
@@ -255,7 +259,9 @@ def demo_widget(model: DDPM | None = None, steps: int = 50, n: int = 16):
             axs[1].set_title('x̂0 along the chain (rows: step ' + ', '.join(str(i + 1) for i in at) + ')', fontsize=9)
             plt.show()  # inside `out`, so the figure lands in the widget
     button.on_click(run)
-    return W.VBox([W.HBox([steps, eta]), W.HBox([n, seed, button]), info, out])
+    ui = W.VBox([W.HBox([steps, eta]), W.HBox([n, seed, button]), info, out])
+    ui.sample = run   # press Sample from code: `ui.sample(None)`
+    return ui
 
 # %% ../nbs/10_ddpm.ipynb #39122732
 def sample_cli(weights, n: int = 64, steps=None, seed: int = 0, device='cpu'):

@@ -12,9 +12,11 @@ import torch
 import torch.nn.functional as F
 
 from .core import MegapixError
+from .learner import Chapter
 
 # %% auto #0
-__all__ = ['DIVERGENCES', 'GEN_FORMS', 'Divergence', 'get_divergence', 'd_loss', 'g_loss', 'fit_bound', 'exact_divergence']
+__all__ = ['DIVERGENCES', 'GEN_FORMS', 'MIXTURES', 'TOY_PRESETS', 'toy_fgan', 'Divergence', 'get_divergence', 'd_loss', 'g_loss',
+           'fit_bound', 'exact_divergence', 'mixture', 'coverage', 'train_toy', 'evaluate_toy', 'sample_toy']
 
 # %% ../nbs/20_fgan.ipynb #a62fe36c
 @dataclass(frozen=True)
@@ -82,3 +84,76 @@ def fit_bound(div: Divergence, q: torch.Tensor, p: torch.Tensor, steps: int = 30
 def exact_divergence(div: Divergence, q: torch.Tensor, p: torch.Tensor) -> float:
     "D_f(Q||P) = Σ p f(q/p) for discrete distributions with full support."
     return (p * div.f(q / p)).sum().item()
+
+# %% ../nbs/20_fgan.ipynb #07d36ac2
+MIXTURES = {   # name -> (centres, weights, std): the eight Gaussians of the trainer's toy, and a 5x5 grid whose weights fall 40-fold
+    'eight': (torch.stack([torch.tensor([math.cos(a), math.sin(a)]) * 2 for a in torch.arange(8) * math.pi / 4]), torch.full((8,), 1 / 8), 0.02),
+    'grid': (torch.cartesian_prod(torch.arange(-2., 3.), torch.arange(-2., 3.)),
+             (w := 0.857 ** torch.arange(25.)) / w.sum(), 0.05),
+}
+
+def mixture(name: str, n: int = 8192, seed: int = 0) -> torch.Tensor:
+    "`n` points of the Gaussian mixture `name` (one of `MIXTURES`)."
+    if name not in MIXTURES: raise MegapixError(f"mixture must be one of {list(MIXTURES)}, got {name!r}")
+    centres, weights, std = MIXTURES[name]; g = torch.Generator().manual_seed(seed)
+    return centres[torch.multinomial(weights, n, True, generator=g)] + std * torch.randn(n, 2, generator=g)
+
+def coverage(points: torch.Tensor, name: str, radius: float = 0.2) -> dict:
+    "Per mixture `name`: the share of `points` within `radius` of a centre ('near'), the modes that get at least a tenth of their\n    expected share of the points ('modes', of 'of'), and the total variation between the points' and the true mode weights ('weights_tv')."
+    centres, weights, std = MIXTURES[name]
+    d, mode = torch.cdist(points.float(), centres).min(1)
+    near = d < radius
+    share = torch.bincount(mode[near], minlength=len(centres)).float() / len(points)
+    return {'near': near.float().mean().item(), 'modes': int((share >= 0.1 * weights).sum()), 'of': len(centres),
+            'weights_tv': 0.5 * (share / share.sum().clamp(min=1e-12) - weights).abs().sum().item()}
+
+# %% ../nbs/20_fgan.ipynb #ea13bffa
+TOY_PRESETS = {
+    'tiny':  dict(loss='ns', mixture='eight', hidden=32, iters=100, batch_size=128, lr=1e-3, r1=0.1, ema=0.99, seed=0, ckpt_every=50, log_every=10),
+    'small': dict(loss='ns', mixture='eight', hidden=128, iters=4000, batch_size=256, lr=1e-3, r1=0.1, ema=0.999, seed=0, ckpt_every=1000, log_every=100),
+}
+
+def train_toy(cfg: dict, out=None, cbs=(), **kw):
+    "The trainer's toy GAN (`megapix.toys.ToyGAN`) on `cfg['mixture']`, trained under the divergence `cfg['loss']`: the same\n    generator, discriminator, R1 on real points, EMA and budget for every divergence; only `d_loss` and `g_loss` change."
+    from megapix.learner import EMA, Phase, Trainer, r1_penalty
+    from megapix.toys import ToyGAN
+    from torch.utils.data import TensorDataset
+    div = get_divergence(cfg['loss']); torch.manual_seed(cfg.get('seed', 0))
+    gan = ToyGAN(hidden=cfg['hidden']); data = TensorDataset(mixture(cfg['mixture'], 8192, seed=cfg.get('seed', 0)))
+    noise = lambda n: torch.randn(n, gan.G.z_dim, device=next(gan.parameters()).device)
+    def loss_d(batch):
+        real = batch[0].requires_grad_(True); v_real = gan.D(real)
+        loss, bound = d_loss(div, v_real, gan.D(gan.G(noise(len(real))).detach()))
+        r1 = r1_penalty(v_real, real)
+        return {'loss': loss + cfg['r1'] / 2 * r1, 'bound': bound, 'r1': r1}
+    def loss_g(batch): return g_loss(div, gan.D(gan.G(noise(len(batch[0])))), 'ns')
+    phases = [Phase('D', gan.D, loss_d, lr=cfg['lr'], betas=(0.5, 0.9)), Phase('G', gan.G, loss_g, lr=cfg['lr'], betas=(0.5, 0.9))]
+    return Trainer.from_config(gan, data, phases, cfg, out=out, cbs=[EMA('G', cfg['ema']), *cbs], **kw).fit()
+
+# %% ../nbs/20_fgan.ipynb #6fddeee1
+def evaluate_toy(weights=None, n: int = 4096, device=None, seeds=range(5), losses=tuple(DIVERGENCES), mixtures=tuple(MIXTURES),
+                 preset: str = 'small', previous: dict | None = None, save=None) -> dict:
+    "Train the toy GAN under every divergence of `losses`, on every mixture, for every seed of `seeds` (the `preset`'s budget), and\n    measure `coverage` on `n` points of each EMA generator. Finished rows of `previous` are kept."
+    from megapix.core import machine, timer
+    res = previous or {'preset': preset, 'config': TOY_PRESETS[preset], 'n': n, 'rows': []}
+    done = {(r['loss'], r['mixture'], r['seed']) for r in res['rows']}
+    for name in mixtures:
+        for loss in losses:
+            for seed in seeds:
+                if (loss, name, seed) in done: continue
+                with timer() as tm: t = train_toy({**TOY_PRESETS[preset], 'loss': loss, 'mixture': name, 'seed': seed}, device=device, progress=False)
+                with torch.no_grad(): x = t.ema(torch.randn(n, t.ema.z_dim, generator=torch.Generator().manual_seed(seed)).to(t.device)).cpu()
+                res['rows'].append({'loss': loss, 'mixture': name, 'seed': seed, **coverage(x, name), 'bound': t.history[-1]['D_bound'],
+                                    'seconds': round(tm.seconds, 1), 'machine': machine()})
+                if seed == min(seeds): res['rows'][-1]['points'] = x[:512].round(decimals=3).tolist()   # for the figure
+                print(f"{name:6s} {loss:10s} seed {seed}: {res['rows'][-1]['modes']}/{res['rows'][-1]['of']} modes, near {res['rows'][-1]['near']:.3f}")
+                if save: save(res)
+    return res
+
+def sample_toy(weights, n: int = 1000, steps=None, seed: int = 0, device='cpu') -> torch.Tensor:
+    "Points from a trained toy generator (a run folder gives its EMA)."
+    from megapix.toys import sample_gan
+    return sample_gan(weights, n, steps, seed, device)
+
+toy_fgan = Chapter('toy-fgan', TOY_PRESETS, train_toy, sample=sample_toy, evaluate=evaluate_toy,
+                   doc='the toy GAN under the four f-divergences, on two Gaussian mixtures: which ones seek modes')

@@ -379,13 +379,15 @@ class LiveCB(Callback):
     def __init__(self, sample: Callable, snaps: int = 4, keys=None, title: str = '', nrow: int = 4):
         self.sample, self.snaps, self.keys, self.title, self.nrow = sample, snaps, keys, title, nrow
     def before_fit(self, t):
-        from IPython.display import display
         self.at = [round(t.iters * i / (self.snaps - 1)) for i in range(self.snaps)]
         self.shots = {t.step: self.sample(t)} if t.step in self.at else {}
-        self.handle = display(self.figure(t), display_id=True)
+        self.show(t)
     def after_step(self, t):
         if t.step in self.at: self.shots[t.step] = self.sample(t)
-        if t.step in self.at or t.step % t.log_every == 0: self.handle.update(self.figure(t))
+        if t.step in self.at or t.step % t.log_every == 0: self.show(t)
+    def show(self, t):   # the cell's output is replaced, not added to: one figure, also in a stored notebook
+        from IPython.display import clear_output, display
+        clear_output(wait=True); display(self.figure(t))
     def figure(self, t):
         from matplotlib.figure import Figure
         from megapix.core import image_grid

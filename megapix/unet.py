@@ -56,7 +56,7 @@ class Attention(nn.Module):
         o = F.scaled_dot_product_attention(q, k, v)
         return x + self.out(rearrange(o, 'b n (h w) d -> b (n d) h w', h=h, w=w))
 
-# %% ../nbs/10a_unet.ipynb #5c7d0a81
+# %% ../nbs/10a_unet.ipynb #30bb68aa
 class UNet(Configured):
     "A DDPM-style U-Net: `forward(x, t, z=None)`, time steps `t` of shape `(n,)`, optional latent `z` of shape `(n, z_dim)`."
     def __init__(self, channels: int = 1, dim: int = 32, mults=(1, 2, 2), res_blocks: int = 1, attn_levels=(2,),
@@ -88,22 +88,25 @@ class UNet(Configured):
         nn.init.zeros_(self.out[-1].weight); nn.init.zeros_(self.out[-1].bias)
         self.dim = dim
 
-    def embed(self, t, z=None):
-        e = self.time_mlp(timestep_embedding(t, self.dim))
-        if self.z_dim:
-            if not exists(z) or z.shape != (len(t), self.z_dim): raise MegapixError(f"this U-Net needs a latent z of shape ({len(t)}, {self.z_dim})")
-            e = e + self.z_mlp(z)
-        return e
+# %% ../nbs/10a_unet.ipynb #0f1def6d
+def _embed(self: UNet, t, z=None):
+    e = self.time_mlp(timestep_embedding(t, self.dim))
+    if self.z_dim:
+        if not exists(z) or z.shape != (len(t), self.z_dim): raise MegapixError(f"this U-Net needs a latent z of shape ({len(t)}, {self.z_dim})")
+        e = e + self.z_mlp(z)
+    return e
 
-    def forward(self, x, t, z=None):
-        check_images(x, self.channels)
-        if x.shape[-1] % 2 ** (self.levels - 1) or x.shape[-2] % 2 ** (self.levels - 1):
-            raise MegapixError(f"image sides must divide by {2 ** (self.levels - 1)} for {self.levels} levels, got {tuple(x.shape[-2:])}")
-        emb = self.embed(t.expand(len(x)) if t.ndim == 0 else t, z)
-        h = self.stem(x); hs = [h]
-        for m in self.down:
-            h = m(h) if isinstance(m, nn.Conv2d) else m[1](m[0](h, emb)); hs.append(h)
-        h = self.mid[2](self.mid[1](self.mid[0](h, emb)), emb)
-        for m in self.up:
-            h = m(h) if isinstance(m, nn.Sequential) else m[1](m[0](torch.cat([h, hs.pop()], 1), emb))
-        return self.out(h)
+def _forward(self: UNet, x, t, z=None):
+    check_images(x, self.channels)
+    if x.shape[-1] % 2 ** (self.levels - 1) or x.shape[-2] % 2 ** (self.levels - 1):
+        raise MegapixError(f"image sides must divide by {2 ** (self.levels - 1)} for {self.levels} levels, got {tuple(x.shape[-2:])}")
+    emb = self.embed(t.expand(len(x)) if t.ndim == 0 else t, z)
+    h = self.stem(x); hs = [h]
+    for m in self.down:
+        h = m(h) if isinstance(m, nn.Conv2d) else m[1](m[0](h, emb)); hs.append(h)
+    h = self.mid[2](self.mid[1](self.mid[0](h, emb)), emb)
+    for m in self.up:
+        h = m(h) if isinstance(m, nn.Sequential) else m[1](m[0](torch.cat([h, hs.pop()], 1), emb))
+    return self.out(h)
+
+UNet.embed, UNet.forward = _embed, _forward

@@ -45,10 +45,10 @@ def sidebar():
     "[(section caption or None, [notebook stems])] in nbs/sidebar.yml's order"
     def files(items):
         for it in items:
-            if isinstance(it, str): yield Path(it).stem
+            if isinstance(it, str): yield str(Path(it).with_suffix(''))   # 'solutions/10_ddpm' for a page in a subfolder
             else: yield from files(it.get('contents', []))
     items = yaml.safe_load((NBS / 'sidebar.yml').read_text())['website']['sidebar']['contents']
-    return [(None, [Path(it).stem]) if isinstance(it, str) else (it.get('section'), list(files(it['contents']))) for it in items]
+    return [(None, list(files([it]))) if isinstance(it, str) else (it.get('section'), list(files(it['contents']))) for it in items]
 
 
 def toctree(caption, stems):
@@ -57,10 +57,15 @@ def toctree(caption, stems):
               + '\n'.join(s for s in stems if s != 'index') + '\n```')
 
 
+IMPORT = re.compile(r'^\s*(?:from \S+ )?import \S|^\s*$|^\s*#')
+
+
 def clean(cell):
-    "The cell as the docs show it, or None to drop it"
+    "The cell as the docs show it, or None to drop it (an import cell too: a page starts with its lesson, not its imports)"
     if cell['cell_type'] != 'code': return cell
     src = ''.join(cell['source']).splitlines()
+    bare = re.sub(r'\([^)]*\)', '()', '\n'.join(src)).splitlines()   # an import continued in parentheses is one line
+    if all(IMPORT.match(l) for l in bare) and not cell.get('outputs'): return None
     d = {m[1]: m[2].strip().lower() for m in map(DIRECTIVE.match, src) if m}
     if 'hide' in d or 'default_exp' in d or d.get('include') == 'false': return None
     cell['source'] = '\n'.join(l for l in src if not DIRECTIVE.match(l)).strip()
@@ -81,8 +86,9 @@ def md(text): return {'cell_type': 'markdown', 'metadata': {}, 'source': text}
 
 
 def stage(src):
-    "Copy the notebooks into src/, adjusted for the docs"
-    for path in sorted(NBS.glob('*.ipynb')):
+    "Copy the notebooks (and the exercises' solutions, in solutions/) into src/, adjusted for the docs"
+    (src / 'solutions').mkdir(exist_ok=True)
+    for path in sorted(NBS.glob('*.ipynb')) + sorted(NBS.glob('solutions/*.ipynb')):
         nb = json.loads(path.read_text())
         mod = module_of(nb)
         nb['cells'] = [c for c in map(clean, nb['cells']) if c]
@@ -90,7 +96,7 @@ def stage(src):
                                       f'```{{eval-rst}}\n.. automodule:: megapix.{mod}\n   :members:\n```'))
         if path.stem == 'index': nb['cells'] += [toctree(*sec) for sec in sidebar() if sec[1] != ['index']]
         for i, c in enumerate(nb['cells']): c.setdefault('id', f'docs-{i}')  # nbformat 4.5 wants ids
-        (src / path.name).write_text(json.dumps(nb))
+        (src / path.relative_to(NBS)).write_text(json.dumps(nb))
 
 
 def main(out='_site'):

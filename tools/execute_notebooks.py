@@ -20,6 +20,7 @@ from PIL import Image
 
 CONTROL = re.compile(r'\x1b\[[0-9;]*[A-Za-z]|[\r\n]')
 WIDGET = 'application/vnd.jupyter.widget-view+json'
+CLEARED = re.compile(r'\x1b\[2K\r?')
 RUN_TIME = re.compile(r'^(- )?\*\*Run time on a 2-core CPU:\*\*.*$', re.M)
 
 
@@ -63,6 +64,12 @@ def visible(output: dict) -> bool:
     return not (output.get('output_type') == 'stream' and not CONTROL.sub('', ''.join(output.get('text', ''))))
 
 
+def tidy(output: dict) -> dict:
+    "A stream without the line-clearing codes that `clear_output` prints before the text that follows it."
+    if output.get('output_type') != 'stream': return output
+    return {**output, 'text': CLEARED.sub('', ''.join(output.get('text', '')))}
+
+
 def execute(path, flags=('slow',)):
     path = Path(path).resolve()
     nb, skipped = read_nb(path), set(get_config().tst_flags.split()) - set(flags)
@@ -79,7 +86,7 @@ def execute(path, flags=('slow',)):
     with working_directory(path.parent): CaptureShell(path).run_all(nb, exc_stop=True, preproc=begin, postproc=end)
     write_run_time(nb, spent[False], spent[True])
     for c in nb.cells:  # the docs show what a reader can see without a kernel: figures and text, not live widgets
-        if c.cell_type == 'code': c.outputs = [lighten(o) for o in c.outputs if visible(o)]
+        if c.cell_type == 'code': c.outputs = [lighten(tidy(o)) for o in c.outputs if visible(o)]
     write_nb(nb, path)
     print(f'{path.name}: {time.time() - start:.0f} s')
 
