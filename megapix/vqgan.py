@@ -101,17 +101,20 @@ class VectorQuantizer(nn.Module):
         "Tokens `(n, h, w)` -> codewords `(n, dim, h, w)`."
         return rearrange(self.vectors()[tokens], 'n h w d -> n d h w')
 
-    @torch.no_grad()
-    def restart_dead(self, threshold: float = 0.03) -> int:
-        "Move codes used less than `threshold`/codes of the time onto random recent encoder outputs; return how many moved."
-        dead = (self.usage < threshold / self.codes).nonzero().squeeze(1)
-        if len(dead) and exists(self.last_inputs):
-            pick = self.last_inputs[torch.randint(len(self.last_inputs), (len(dead),), device=dead.device)]
-            self.codebook.weight[dead] = pick + 1e-3 * pick.std() * torch.randn_like(pick)
-            self.usage[dead] = 1 / self.codes
-        if dist_info()[1] > 1:  # every process must keep the same codebook
-            dist.broadcast(self.codebook.weight.data, 0); dist.broadcast(self.usage, 0)
-        return len(dead)
+# %% ../nbs/30_vqgan.ipynb #caed6613
+@torch.no_grad()
+def _restart_dead(self: VectorQuantizer, threshold: float = 0.03) -> int:
+    "Move codes used less than `threshold`/codes of the time onto random recent encoder outputs; return how many moved."
+    dead = (self.usage < threshold / self.codes).nonzero().squeeze(1)
+    if len(dead) and exists(self.last_inputs):
+        pick = self.last_inputs[torch.randint(len(self.last_inputs), (len(dead),), device=dead.device)]
+        self.codebook.weight[dead] = pick + 1e-3 * pick.std() * torch.randn_like(pick)
+        self.usage[dead] = 1 / self.codes
+    if dist_info()[1] > 1:  # every process must keep the same codebook
+        dist.broadcast(self.codebook.weight.data, 0); dist.broadcast(self.usage, 0)
+    return len(dead)
+
+VectorQuantizer.restart_dead = _restart_dead
 
 def perplexity(tokens: torch.Tensor, codes: int) -> torch.Tensor:
     "exp(entropy) of the token histogram: the effective number of codes in use."
@@ -228,6 +231,7 @@ class VGGLoss(nn.Module):
         vgg.load_state_dict(torch.load(weights_file, map_location='cpu', weights_only=True))
         return cls(vgg)
 
+# %% ../nbs/30_vqgan.ipynb #148fac3d
 class LPIPSLoss(nn.Module):
     def __init__(self):
         super().__init__()
@@ -294,8 +298,9 @@ PRESETS = {
 MODEL_ARGS = ('channels', 'image_size', 'dim', 'mults', 'res_blocks', 'attn_levels', 'z_channels', 'codes', 'code_dim',
               'beta', 'l2', 'd_dim', 'd_layers')
 
-def train(cfg: dict, out=None, **kw) -> Trainer:
-    "Train a VQGAN: an autoencoder phase (L1 + perceptual + VQ, + λ·GAN from `disc_start + disc_warmup`), a hinge discriminator phase from `disc_start`, EMA."
+# %% ../nbs/30_vqgan.ipynb #0b5c7e9b
+def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
+    "Train a VQGAN: an autoencoder phase (L1 + perceptual + VQ, + λ·GAN from `disc_start + disc_warmup`), a hinge discriminator phase from `disc_start`, EMA; `cbs`: more callbacks (e.g. `LiveCB`)."
     if not cfg.get('data'): raise MegapixError("this preset needs --data FOLDER (a folder of images)")
     name, perc, why = perceptual_loss(cfg['perceptual'])
     print(f"perceptual loss: {name}" + (f" ({why})" if why else ''))
@@ -325,7 +330,7 @@ def train(cfg: dict, out=None, **kw) -> Trainer:
         real, fake = D(batch[0]), D(recon['x'])
         return {'loss': hinge_d_loss(real, fake) * float(gan_on()), 'real': real.mean(), 'fake': fake.mean()}
     phases = [Phase('AE', ae, loss_ae, lr=cfg['lr'], betas=(0.5, 0.9)), Phase('D', D, loss_d, lr=cfg['lr_d'], betas=(0.5, 0.9))]
-    cbs = [EMA('ae', cfg['ema']), RestartDeadCodes(ae.quantizer, cfg['restart_every'], cfg['restart_until'], cfg['restart_threshold'])]
+    cbs = [EMA('ae', cfg['ema']), RestartDeadCodes(ae.quantizer, cfg['restart_every'], cfg['restart_until'], cfg['restart_threshold']), *cbs]
     t = Trainer.from_config(model, data, phases, cfg, out=out, cbs=cbs, **kw)
     return t.fit()
 
@@ -411,6 +416,7 @@ def encode_dataset(model: VQGAN, data, out, batch_size: int = 256, chunk: int = 
     if world > 1: dist.barrier()
     return out
 
+# %% ../nbs/30_vqgan.ipynb #033dcfc7
 class TokenDataset(torch.utils.data.Dataset):
     "A latent dataset written by `encode_dataset`: items are `(tokens (h, w) int64, label)`."
     def __init__(self, folder):
