@@ -19,10 +19,10 @@ from .learner import Chapter, Phase, Trainer
 
 # %% auto #0
 __all__ = ['ROPES', 'RESAMPLES', 'POOLS', 'UPS', 'RATES', 'PRESETS', 'MODEL_ARGS', 'VARIANTS', 'ABLATION_CUDA', 'COST_MODELS',
-           'chapter', 'grid_positions', 'rope_angles', 'apply_rope', 'Block', 'group', 'ungroup', 'shorter', 'Resample',
-           'Hourglass', 'HourglassTransformer', 'pixel_tokens', 'token_data', 'corrupt', 'denoising_loss', 'validate',
-           'build', 'train', 'ablation', 'evaluate', 'measure', 'cost', 'cost_table', 'bench', 'pool_map',
-           'rope_pattern', 'demo_widget']
+           'chapter', 'grid_positions', 'rope_angles', 'apply_rope', 'rope_pattern', 'Block', 'group', 'ungroup',
+           'shorter', 'Resample', 'pool_map', 'Hourglass', 'HourglassTransformer', 'pixel_tokens', 'token_data',
+           'corrupt', 'denoising_loss', 'validate', 'build', 'train', 'ablation', 'evaluate', 'measure', 'cost',
+           'cost_table', 'bench', 'demo_widget']
 
 # %% ../nbs/40_hourglass.ipynb #f682453c
 def grid_positions(h: int, w: int, device=None) -> torch.Tensor:
@@ -49,6 +49,14 @@ def apply_rope(x: torch.Tensor, angles: torch.Tensor) -> torch.Tensor:
     x1, x2 = x.chunk(2, -1)
     cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
     return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], -1)
+
+# %% ../nbs/40_hourglass.ipynb #88ed3c4f
+def rope_pattern(h: int, w: int, query: tuple, rope: str = '2d', head_dim: int = 32, base: float = 10_000.) -> torch.Tensor:
+    "`(h, w)`: q·k of all-ones q and k after RoPE, the query at `query` (row, col), each key at its grid position."
+    a = rope_angles(grid_positions(h, w), head_dim, rope, w, base)
+    qa = rope_angles(torch.tensor([query]).float(), head_dim, rope, w, base)
+    ones = torch.ones(1, head_dim)
+    return (apply_rope(ones, qa) * apply_rope(ones.expand(h * w, -1), a)).sum(-1).view(h, w)
 
 # %% ../nbs/40_hourglass.ipynb #3f051171
 class Block(nn.Module):
@@ -106,6 +114,13 @@ class Resample(nn.Module):
         g = rearrange(self.up(x), 'b l (k d) -> b l k d', k=self.k) if exists(self.up) else repeat(x, 'b l d -> b l k d', k=self.k)
         return ungroup(g, grid, self.k, self.resample)
 
+# %% ../nbs/40_hourglass.ipynb #60af53ad
+def pool_map(h: int, w: int, k: int, resample: str = '2d') -> tuple[torch.Tensor, torch.Tensor]:
+    "Which shortened token each token of an h×w grid is pooled into `(h, w)`, and the shortened tokens' positions `(L/k, 2)`."
+    ids = group(torch.arange(h * w).float()[None, :, None], (h, w), k, resample)[0, :, :, 0].long()   # (L/k, k) token ids
+    out = torch.empty(h * w, dtype=torch.long); out[ids.flatten()] = torch.arange(len(ids)).repeat_interleave(k)
+    return out.view(h, w), group(grid_positions(h, w)[None], (h, w), k, resample)[0].mean(1)
+
 # %% ../nbs/40_hourglass.ipynb #0cc9da07
 def _check_depth(depth, shortening):
     depth = tuple(depth)
@@ -135,23 +150,29 @@ class Hourglass(nn.Module):
         for blk in self.post: x = blk(x, angles)
         return x
 
-# %% ../nbs/40_hourglass.ipynb #ad0f86cf
+# %% ../nbs/40_hourglass.ipynb #ead70548
+def _check_config(resample, rope, pool, up, depth, shortening, dim: int, heads: int) -> tuple:
+    "The shortening factors as a tuple of ints, or a one-line `MegapixError` for settings `HourglassTransformer` cannot build."
+    for name, val, ok in [('resample', resample, RESAMPLES), ('rope', rope, ROPES), ('pool', pool, POOLS), ('up', up, UPS)]:
+        if val not in ok: raise MegapixError(f"{name} must be one of {ok}, got {val!r}")
+    shortening = tuple(int(k) for k in shortening)
+    levels = _check_depth(depth, shortening)
+    if levels != len(shortening):
+        raise MegapixError(f"depth {depth!r} nests {levels} level(s) but shortening {shortening!r} has {len(shortening)} factor(s)")
+    if any(k < 2 for k in shortening): raise MegapixError(f"shortening factors must be >= 2, got {shortening!r}")
+    if resample == '2d' and any(math.isqrt(k) ** 2 != k for k in shortening):
+        raise MegapixError(f"2d resampling needs square shortening factors (4, 9, 16, ...) to pool √k×√k patches, got {shortening!r}")
+    if dim % heads or (dim // heads) % (4 if rope == '2d' else 2):
+        raise MegapixError(f"dim/heads must be an integer divisible by {4 if rope == '2d' else 2} for {rope} RoPE, got {dim}/{heads}")
+    return shortening
+
+# %% ../nbs/40_hourglass.ipynb #db31f750
 class HourglassTransformer(Configured):
     "Token model `tokens (n, h, w) int in [0, codes) -> logits (n, h, w, codes)`: a non-causal hourglass transformer with RoPE."
     def __init__(self, codes: int = 16, dim: int = 64, heads: int = 4, depth=(1, (2,), 1), shortening=(4,), resample: str = '2d',
                  rope: str = '2d', pool: str = 'linear', up: str = 'linear', rope_base: float = 10_000.):
         super().__init__()
-        for name, val, ok in [('resample', resample, RESAMPLES), ('rope', rope, ROPES), ('pool', pool, POOLS), ('up', up, UPS)]:
-            if val not in ok: raise MegapixError(f"{name} must be one of {ok}, got {val!r}")
-        shortening = tuple(int(k) for k in shortening)
-        levels = _check_depth(depth, shortening)
-        if levels != len(shortening):
-            raise MegapixError(f"depth {depth!r} nests {levels} level(s) but shortening {shortening!r} has {len(shortening)} factor(s)")
-        if any(k < 2 for k in shortening): raise MegapixError(f"shortening factors must be >= 2, got {shortening!r}")
-        if resample == '2d' and any(math.isqrt(k) ** 2 != k for k in shortening):
-            raise MegapixError(f"2d resampling needs square shortening factors (4, 9, 16, ...) to pool √k×√k patches, got {shortening!r}")
-        if dim % heads or (dim // heads) % (4 if rope == '2d' else 2):
-            raise MegapixError(f"dim/heads must be an integer divisible by {4 if rope == '2d' else 2} for {rope} RoPE, got {dim}/{heads}")
+        shortening = _check_config(resample, rope, pool, up, depth, shortening, dim, heads)
         self.codes, self.head_dim, self.rope, self.rope_base, self.resample, self.shortening = codes, dim // heads, rope, rope_base, resample, shortening
         self.embed = nn.Embedding(codes, dim)
         self.hourglass = Hourglass(dim, heads, depth, shortening, resample, pool, up)
@@ -181,9 +202,7 @@ class HourglassTransformer(Configured):
         tokens = self.check(tokens); h, w = tokens.shape[1:]
         return rearrange(self.net(self.embed(rearrange(tokens, 'n h w -> n (h w)')), h, w), 'n (h w) c -> n h w c', h=h)
 
-# %% ../nbs/40_hourglass.ipynb #e021b75f
-RATES = (0.25, 0.5, 0.75)
-
+# %% ../nbs/40_hourglass.ipynb #8d863b56
 @lru_cache(maxsize=4)
 def pixel_tokens(split: str = 'train', levels: int = 16, size: int = 16) -> TensorDataset:
     "FashionMNIST `split` as `(tokens (size, size) int64 in [0, levels), label)`: 32×32 images avg-pooled to size², quantised."
@@ -201,6 +220,9 @@ def token_data(data: str = 'pixels', split: str = 'train'):
     from megapix.vqgan import TokenDataset   # lazy: Chapter 3
     return TokenDataset(data)
 
+# %% ../nbs/40_hourglass.ipynb #efdb9a50
+RATES = (0.25, 0.5, 0.75)
+
 def corrupt(tokens: torch.Tensor, rate, codes: int, generator=None) -> torch.Tensor:
     "Replace each token, with probability `rate` (a float or one per sample), by a uniformly random token."
     rate = torch.as_tensor(rate, dtype=torch.float32, device=tokens.device).reshape(-1, *[1] * (tokens.ndim - 1))
@@ -213,6 +235,7 @@ def denoising_loss(model: HourglassTransformer, tokens: torch.Tensor, rate=None,
     logits = model(corrupt(tokens, rate, model.codes, generator))
     return F.cross_entropy(rearrange(logits, 'n h w c -> n c h w'), tokens)
 
+# %% ../nbs/40_hourglass.ipynb #97a51527
 @torch.no_grad()
 def validate(model: HourglassTransformer, tokens: torch.Tensor, rates=RATES, seed: int = 1234, batch_size: int = 256) -> dict:
     "Mean denoising loss on `tokens` at each fixed `rate`, with corruption drawn from `seed` (the same for every model)."
@@ -249,7 +272,7 @@ def train(cfg: dict, out=None, **kw) -> Trainer:
     phase = Phase('denoise', model, lambda batch: denoising_loss(model, batch[0]), lr=cfg['lr'], clip=cfg.get('clip'))
     return Trainer.from_config(model, data, phase, cfg, out=out, **kw).fit()
 
-# %% ../nbs/40_hourglass.ipynb #46f9a171
+# %% ../nbs/40_hourglass.ipynb #dfc0e4d1
 VARIANTS = [dict(resample=r, rope=p) for r in ('2d', '1d') for p in ('2d', '1d')]
 
 def _all_tokens(ds, n: int) -> torch.Tensor:
@@ -274,6 +297,7 @@ def _summary(rows: list, rates) -> dict:
             if d: out[f"paired {key} 2d-1d, {other} {o}"] = {**_stats(d), '2d_better': sum(x < 0 for x in d)}
     return out
 
+# %% ../nbs/40_hourglass.ipynb #56539f13
 def ablation(cfg: dict | None = None, seeds=(0, 1, 2), n: int = 2048, device=None, rates=RATES, val_data: str | None = None,
              previous: dict | None = None, save=None, progress: bool = False) -> dict:
     "Train each of `VARIANTS` for each seed (the `small` preset, overridden by `cfg`); validation losses at `rates` on `n` held-out grids."
@@ -289,7 +313,7 @@ def ablation(cfg: dict | None = None, seeds=(0, 1, 2), n: int = 2048, device=Non
             val_loss = validate(t.model, val, rates)
             res['rows'].append(dict(**v, seed=seed, val=val_loss, val_mean=sum(val_loss.values()) / len(val_loss),
                                     train_loss=t.history[-1]['loss'], params=t.model.num_params(), steps=t.step, seconds=tm.seconds))
-            print(f"seed {seed} {v}: val {val_loss}, {tm.seconds:.0f} s")
+            print(f"seed {seed} resample={v['resample']} rope={v['rope']}: val " + ', '.join(f"r={a} {l:.4f}" for a, l in val_loss.items()) + f", {tm.seconds:.0f} s")
             res['summary'] = _summary(res['rows'], rates)
             if save: save(res)
     params = {r['params'] for r in res['rows']}
@@ -297,6 +321,7 @@ def ablation(cfg: dict | None = None, seeds=(0, 1, 2), n: int = 2048, device=Non
     res['summary'] = _summary(res['rows'], rates)
     return res
 
+# %% ../nbs/40_hourglass.ipynb #16e75a63
 ABLATION_CUDA = dict(iters=3000, batch_size=64, warmup=100, log_every=100)   # on a GPU: the same model, 25x the samples
 
 def evaluate(weights=None, n: int = 2048, device=None, previous: dict | None = None, save=None,
@@ -314,7 +339,7 @@ def evaluate(weights=None, n: int = 2048, device=None, previous: dict | None = N
     keep(ablation(cfg, n=n, device=dev, previous=runs.get(name), save=keep))
     return dict(runs=runs)
 
-# %% ../nbs/40_hourglass.ipynb #380efaaf
+# %% ../nbs/40_hourglass.ipynb #a7f40464
 COST_MODELS = {'flat': dict(depth=(12,), shortening=()),
                'hourglass (2,(8,),2) k=4': dict(depth=(2, (8,), 2), shortening=(4,)),
                'hourglass (2,(2,(4,),2),2) k=4,4': dict(depth=(2, (2, (4,), 2), 2), shortening=(4, 4))}
@@ -344,6 +369,7 @@ def measure(model: str, side: int, batch: int = 1, device='cpu', dim: int = 128,
                 seconds=seconds, peak_mb=mem / 2 ** 20, train_seconds=fastest(lambda: step(t), 0., 2), train_peak_mb=train_mem / 2 ** 20,
                 machine=machine(), threads=torch.get_num_threads())
 
+# %% ../nbs/40_hourglass.ipynb #6e9a09dd
 def cost(sides=(16, 32, 64), batch: int = 1, device=None, models=tuple(COST_MODELS)) -> list[dict]:
     "`measure` every model at every grid: on the CPU each in a fresh `python` process (so `ru_maxrss` is its own), on a GPU in this one."
     dev = get_device(device); rows = []
@@ -366,6 +392,7 @@ def cost_table(rows: list) -> str:
                 f"{r['train_seconds'] * 1e3:.1f}", ratio('train_seconds'), f"{r['train_peak_mb']:.1f}"]
     return md_table(['device', 'grid', 'model', 'params', 'forward ms', 'x flat', 'peak MB', 'train step ms', 'x flat', 'train peak MB'], map(row, rows))
 
+# %% ../nbs/40_hourglass.ipynb #8ec66090
 def bench(device=None) -> str:
     "What `megapix bench hourglass` runs: `cost` on this device; writes `megapix/results/hourglass-cost.json` (rows of other devices kept)."
     dev = get_device(device)
@@ -379,20 +406,7 @@ def bench(device=None) -> str:
     write_results('hourglass-cost', data, command=cmd)
     return f"hourglass vs flat transformer, dim 128, 12 blocks, batch {rows[0]['batch']}, on {machine()}\n" + cost_table(rows)
 
-# %% ../nbs/40_hourglass.ipynb #19b337f1
-def pool_map(h: int, w: int, k: int, resample: str = '2d') -> tuple[torch.Tensor, torch.Tensor]:
-    "Which shortened token each token of an h×w grid is pooled into `(h, w)`, and the shortened tokens' positions `(L/k, 2)`."
-    ids = group(torch.arange(h * w).float()[None, :, None], (h, w), k, resample)[0, :, :, 0].long()   # (L/k, k) token ids
-    out = torch.empty(h * w, dtype=torch.long); out[ids.flatten()] = torch.arange(len(ids)).repeat_interleave(k)
-    return out.view(h, w), group(grid_positions(h, w)[None], (h, w), k, resample)[0].mean(1)
-
-def rope_pattern(h: int, w: int, query: tuple, rope: str = '2d', head_dim: int = 32, base: float = 10_000.) -> torch.Tensor:
-    "`(h, w)`: q·k of all-ones q and k after RoPE, the query at `query` (row, col), each key at its grid position."
-    a = rope_angles(grid_positions(h, w), head_dim, rope, w, base)
-    qa = rope_angles(torch.tensor([query]).float(), head_dim, rope, w, base)
-    ones = torch.ones(1, head_dim)
-    return (apply_rope(ones, qa) * apply_rope(ones.expand(h * w, -1), a)).sum(-1).view(h, w)
-
+# %% ../nbs/40_hourglass.ipynb #4c42c119
 def demo_widget():
     "Sliders for grid size, shortening factor, 1D/2D resampling and RoPE, and a query position; shows the pooling map and the RoPE pattern."
     import ipywidgets as W
