@@ -144,6 +144,31 @@ def seam_weights(mask: torch.Tensor, feather: int = 0) -> torch.Tensor:
     for _ in range(feather): m = F.max_pool2d(m, 3, 1, 1); w = w + m    # dilation k times = Chebyshev distance <= k
     return w / (feather + 1)
 
+# %% ../nbs/60_megapixel.ipynb #0eb8be1f
+def _inpaint_inputs(image: torch.Tensor, mask, channels: int, size) -> tuple[torch.Tensor, torch.Tensor]:
+    "`image` `(c, H, W)` or `(n, c, H, W)` and its boolean `mask` `(H, W)` or `(n, H, W)`: checked, turned to `channels`, fitted to `size`."
+    x, mask = (image[None] if image.ndim == 3 else image).float(), torch.as_tensor(mask)
+    if mask.dtype != torch.bool: raise MegapixError(f"mask must be boolean (True = fill), got {mask.dtype}")
+    if tuple(mask.shape[-2:]) != tuple(x.shape[-2:]): raise MegapixError(f"mask {tuple(mask.shape[-2:])} and image {tuple(x.shape[-2:])} differ in size")
+    if not mask.any(): raise MegapixError("the mask has no pixel to fill (True, or white in a mask image, = fill)")
+    if x.shape[1] != channels:
+        print(f"converted {x.shape[1]} channel(s) to the model's {channels}")
+        x = x.mean(1, keepdim=True).expand(-1, channels, -1, -1)
+    return fit(x, size), fit(mask.reshape(-1, 1, *mask.shape[-2:]).float(), size, 'bilinear', quiet=True)[:, 0] > 0
+
+def _sample_decode(pipe, n, shape, steps, temperature, seed, mask=None, tokens=None, **kw):
+    "Sample and decode `n` grids in batches of `pipe.batch_size` (batch i seeded `seed + i`): images, tokens, steps, seconds sampling, seconds decoding."
+    if n < 1: raise MegapixError(f"n must be >= 1, got {n}")
+    outs, ts, td = [], 0., 0.
+    for i, s in enumerate(range(0, n, pipe.batch_size)):
+        b = min(pipe.batch_size, n - s)
+        held = dict(mask=mask[s:s + b], tokens=tokens[s:s + b]) if exists(mask) else {}
+        with pipe._autocast():
+            with timer() as t1: o = sample(pipe.prior, b, shape, steps, temperature, seed=seed + i, **held, **kw)
+            with timer() as t2: x = decode(pipe.vqgan, o.tokens).float()
+        outs.append((x, o.tokens.cpu(), o.steps)); ts += t1.seconds; td += t2.seconds
+    return *(torch.cat(o) for o in zip(*outs)), ts, td
+
 # %% ../nbs/60_megapixel.ipynb #b40303a9
 class Pipeline:
     "A VQGAN and a SUNDAE prior over its tokens: new images (seed §3.5) and inpainting with any mask (§3.6)."
@@ -165,45 +190,25 @@ class Pipeline:
 
     def _autocast(self): return autocast(self.device, self.precision)
 
-    def _run(self, n, shape, steps, temperature, seed, mask=None, tokens=None, **kw):
-        "Sample and decode `n` grids in batches (batch i seeded `seed + i`): images, tokens, steps, seconds sampling, seconds decoding."
-        if n < 1: raise MegapixError(f"n must be >= 1, got {n}")
-        outs, ts, td = [], 0., 0.
-        for i, s in enumerate(range(0, n, self.batch_size)):
-            b = min(self.batch_size, n - s)
-            held = dict(mask=mask[s:s + b], tokens=tokens[s:s + b]) if exists(mask) else {}
-            with self._autocast():
-                with timer() as t1: o = sample(self.prior, b, shape, steps, temperature, seed=seed + i, **held, **kw)
-                with timer() as t2: x = decode(self.vqgan, o.tokens).float()
-            outs.append((x, o.tokens.cpu(), o.steps)); ts += t1.seconds; td += t2.seconds
-        return *(torch.cat(o) for o in zip(*outs)), ts, td
-
     def generate(self, n: int = 1, steps: int = 20, seed: int = 0, temperature=sundae.TEMPERATURE, size=None, **kw) -> Output:
         "`n` new images of `size` (default: the prior's) from at most `steps` SUNDAE steps; `kw` go to `sundae.sample`."
         H, W = _hw(default(size, self.size))
         if min(H, W) < 1 or H % self.f or W % self.f: raise MegapixError(f"image sides must be positive multiples of f = {self.f}, got {H}x{W}")
-        return Output(*self._run(n, (H // self.f, W // self.f), steps, temperature, seed, **kw))
+        return Output(*_sample_decode(self, n, (H // self.f, W // self.f), steps, temperature, seed, **kw))
 
     def inpaint(self, image: torch.Tensor, mask, n: int = 1, steps: int = 20, seed: int = 0, temperature=sundae.TEMPERATURE, feather: int = 0, **kw) -> Output:
         "Fill the True pixels of `mask` in `image` `(c, H, W)` in [-1, 1] `n` ways (or one per image of a batch): encode, resample, decode, paste."
-        x, mask = (image[None] if image.ndim == 3 else image).float(), torch.as_tensor(mask)
-        if mask.dtype != torch.bool: raise MegapixError(f"mask must be boolean (True = fill), got {mask.dtype}")
-        if tuple(mask.shape[-2:]) != tuple(x.shape[-2:]): raise MegapixError(f"mask {tuple(mask.shape[-2:])} and image {tuple(x.shape[-2:])} differ in size")
-        if not mask.any(): raise MegapixError("the mask has no pixel to fill (True, or white in a mask image, = fill)")
-        if x.shape[1] != self.vqgan.channels:
-            print(f"converted {x.shape[1]} channel(s) to the model's {self.vqgan.channels}")
-            x = x.mean(1, keepdim=True).expand(-1, self.vqgan.channels, -1, -1)
-        x, mask = fit(x, self.size), fit(mask.reshape(-1, 1, *mask.shape[-2:]).float(), self.size, 'bilinear', quiet=True)[:, 0] > 0
+        x, mask = _inpaint_inputs(image, mask, self.vqgan.channels, self.size)
         seam = seam_weights(mask, feather)   # before the slow part: a bad `feather` fails at once
         with timer() as te, self._autocast(): tokens = encode(self.vqgan, x)
         n = len(x) if len(x) > 1 else n
         x, mask, tokens = x.expand(n, -1, -1, -1), mask.expand(n, -1, -1), tokens.expand(n, -1, -1)
-        y, z, st, ts, td = self._run(n, tokens.shape[-2:], steps, temperature, seed, latent_mask(mask, self.f), tokens, **kw)
+        y, z, st, ts, td = _sample_decode(self, n, tokens.shape[-2:], steps, temperature, seed, latent_mask(mask, self.f), tokens, **kw)
         return Output(torch.lerp(x, y, seam), z, st, ts, td, te.seconds)
 
 # %% ../nbs/60_megapixel.ipynb #1a850dd8
 def tiny_pipeline(size: int = 1024, seed: int = 0, device='cpu', **kw) -> Pipeline:
-    "Random weights, f = 32: a 6-level 8-channel RGB VQGAN and a 2-block prior over (size/32)² tokens. Noise, fast: for tests, not pictures."
+    "Random weights, f = 32: a 6-level 8-channel RGB VQGAN and a 3-block prior over (size/32)² tokens. Noise, fast: for tests, not pictures."
     if size < 32 or size % 32: raise MegapixError(f"the tiny pipeline makes images whose side is a positive multiple of 32, got {size}")
     seed_everything(seed)
     vq = VQGAN(channels=3, image_size=size, dim=8, mults=(1,) * 6, res_blocks=1, attn_levels=(), z_channels=8, codes=64, code_dim=8, heads=1)
@@ -316,6 +321,7 @@ def save_image(x: torch.Tensor, path) -> Path:
     Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a).save(path)
     return path
 
+# %% ../nbs/60_megapixel.ipynb #65e19b8b
 def generate_cli(out='generated', n: int = 4, size=None, steps: int = 20, seed: int = 0, prior=None, vqgan=None, tiny: bool = False,
                  device=None, batch_size: int = 8, compile: bool = False, precision=None) -> list[Path]:
     "What `megapix generate` runs: `n` images, one PNG each in the folder `out`, and a line of timings."
@@ -343,6 +349,7 @@ def inpaint_cli(image, mask, out='inpainted.png', n: int = 1, steps: int = 20, s
           f"decode {o.seconds_decode:.2f}) -> {files[0]}{' ...' if n > 1 else ''}")
     return files
 
+# %% ../nbs/60_megapixel.ipynb #f5db9051
 def sample_cli(weights, n: int = 4, steps=None, seed: int = 0, device='cpu') -> torch.Tensor:
     "What `megapix sample megapixel --ckpt PRIOR` runs: `n` images from the prior and the VQGAN it records."
     return Pipeline.load(weights, device=device).generate(n, steps=default(steps, 20), seed=seed).images
@@ -350,12 +357,21 @@ def sample_cli(weights, n: int = 4, steps=None, seed: int = 0, device='cpu') -> 
 chapter = Chapter('megapixel', PRESETS, train, sample=sample_cli, bench=bench, weights=MEGAPIXEL_WEIGHTS[1],
                   doc='megapixel generation and inpainting with any mask: a VQGAN + SUNDAE pipeline (train = the prior on megapixel tokens)')
 
+# %% ../nbs/60_megapixel.ipynb #3cdb4da0
+def _show_before_after(x: torch.Tensor, m: torch.Tensor, y: torch.Tensor):
+    "The demo's two panels: the image `x` with its hole `m` in white, and the result `y` (images `(c, H, W)` in [-1, 1])."
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, 2, figsize=(8, 4))
+    for ax, im, title in zip(axs, (x.masked_fill(m, 1.), y), ('before (white: to fill)', 'after')):
+        a = to_uint8(im).permute(1, 2, 0).numpy()
+        ax.imshow(a[..., 0] if a.shape[-1] == 1 else a, cmap='gray', vmin=0, vmax=255); ax.set_title(title); ax.axis('off')
+    plt.show()
+
 # %% ../nbs/60_megapixel.ipynb #c1060d11
 def demo_widget(pipe: Pipeline | None = None, images: torch.Tensor | None = None):
     "Pick a test image or upload one, a preset mask or a rectangle, steps and τ; Inpaint shows before and after with the time taken."
     import io
     import ipywidgets as W
-    import matplotlib.pyplot as plt
     from PIL import Image
     pipe = pipe if exists(pipe) else cli_pipeline()
     if images is None:
@@ -383,11 +399,7 @@ def demo_widget(pipe: Pipeline | None = None, images: torch.Tensor | None = None
                       f"sample {o.seconds_sample * 1e3:.0f} ({int(o.steps[0])} steps), decode {o.seconds_decode * 1e3:.0f}")
         with out:
             out.clear_output(wait=True)
-            fig, axs = plt.subplots(1, 2, figsize=(8, 4))
-            for ax, im, title in zip(axs, (x.masked_fill(m, 1.), o.images[0]), ('before (white: to fill)', 'after')):
-                a = to_uint8(im).permute(1, 2, 0).numpy()
-                ax.imshow(a[..., 0] if a.shape[-1] == 1 else a, cmap='gray', vmin=0, vmax=255); ax.set_title(title); ax.axis('off')
-            plt.show()
+            _show_before_after(x, m, o.images[0])
         state['last'] = o
     def use_index(_): state['upload'] = None
     go.on_click(run); up.observe(on_upload, 'value'); idx.observe(use_index, 'value')
