@@ -37,7 +37,7 @@ def vp_betas(T: int = 4, beta_min: float = 0.1, beta_max: float = 20., eps: floa
 
 SCHEDULES = {'vp': vp_betas, 'cosine': cosine_betas, 'linear': linear_betas}
 
-# %% ../nbs/21_ddgan.ipynb #1cef997d
+# %% ../nbs/21_ddgan.ipynb #3032300e
 class Generator(Configured):
     "G(x_t, z, t) -> x̂_0 in [-1, 1]: a U-Net with a latent `z`, and the schedule of the T steps it was trained for."
     def __init__(self, timesteps: int = 4, schedule: str = 'vp', image_size: int = 32, channels: int = 1, z_dim: int = 32,
@@ -54,6 +54,7 @@ class Generator(Configured):
     def forward(self, xt, t, z): return torch.tanh(self.net(check_images(xt, self.channels, (self.image_size,) * 2), self.t_in[t], z))
     def scheduler(self) -> DDPMScheduler: return DDPMScheduler(SCHEDULES[self.schedule](self.timesteps))
 
+# %% ../nbs/21_ddgan.ipynb #e1c12bbf
 def minibatch_std(h: torch.Tensor, group: int = 4) -> torch.Tensor:
     "One feature per sample: the std of the features across its group of `group` samples (all of them when fewer), averaged."
     n = len(h); g = group if n % group == 0 else n
@@ -127,7 +128,7 @@ def sample(generator: Generator, n: int = 16, steps: int | None = None, seed: in
     x = torch.cat(out).clamp(-1, 1)
     return (x, torch.cat(xs)) if chain else x
 
-# %% ../nbs/21_ddgan.ipynb #8657bc81
+# %% ../nbs/21_ddgan.ipynb #0c50cd5a
 PRESETS = {
     'tiny':  dict(loss='ns', T=4, gen='ns', schedule='vp', z_dim=8, dim=8, mults=[1, 2], attn_levels=[1], d_dim=8, d_mults=[1, 2],
                   data='fashion', iters=20, batch_size=16, lr_g=5e-4, lr_d=5e-4, r1=0.1, r1_every=2, drift=0., ema=0.9, ckpt_every=10,
@@ -142,6 +143,7 @@ PRESETS = {
 MODEL_ARGS = {'timesteps': 'T', 'schedule': 'schedule', 'z_dim': 'z_dim', 'dim': 'dim', 'mults': 'mults',
               'attn_levels': 'attn_levels', 'd_dim': 'd_dim', 'd_mults': 'd_mults'}
 
+# %% ../nbs/21_ddgan.ipynb #a057c4d7
 def ddpm_time_map(ddpm: DDPM, sch: DDPMScheduler) -> list[int]:
     "For each of G's T steps, the DDPM step with the nearest ᾱ: where the DDPM's U-Net saw an x_t as noisy."
     a = ddpm.scheduler().alphas_cumprod
@@ -164,6 +166,7 @@ def warm_start(cfg: dict) -> DDGAN:
     for m in (model.G.net.z_mlp[-1], model.G.net.out[-1]): nn.init.zeros_(m.weight); nn.init.zeros_(m.bias)   # z acts, x̂_0 is read out, from 0
     return model
 
+# %% ../nbs/21_ddgan.ipynb #6db91b75
 def step_map(inputs, T: int) -> list[float]:
     "The time inputs of T steps for networks trained on `len(inputs)` steps of the same schedule: step k of T is the point (k+1)/T of\n    the schedule, read off the old steps' `inputs` by linear interpolation (and extrapolation beyond their ends)."
     T0, inputs = len(inputs), [float(v) for v in inputs]
@@ -185,6 +188,7 @@ def fork_model(cfg: dict) -> DDGAN:
     d_in = src.D.t_in.tolist() if src.D.t_in is not None else range(src.G.timesteps)
     return DDGAN(**args, time_map=step_map(src.G.t_in.tolist(), cfg['T']), d_time_map=step_map(d_in, cfg['T']))
 
+# %% ../nbs/21_ddgan.ipynb #06a99602
 def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
     "Train a DDGAN with the divergence `cfg['loss']`: a G phase, then a D phase (bound, R1 every `r1_every` steps) on the same pairs; EMA of G."
     div, r1_every = get_divergence(cfg['loss']), cfg.get('r1_every', 1)
@@ -243,7 +247,7 @@ def load_generator(weights, device='cpu') -> Generator:
     return m
 
 # %% ../nbs/21_ddgan.ipynb #77add656
-RECIPE = ('batch_size', 'lr_g', 'lr_d', 'r1', 'r1_every', 'ema', 'precision', 'compile', 'd_dim', 'init')   # the settings each results row records
+RECIPE = ('batch_size', 'lr_g', 'lr_d', 'r1', 'r1_every', 'ema', 'precision', 'compile', 'd_dim', 'init', 'fork')   # the settings each results row records
 
 def evaluate(weights=None, n: int = 2048, device=None, steps=None, seed: int = 0, previous: dict | None = None, save=None) -> dict:
     "FID (n samples drawn from `seed`), classifier check (256) and wall time per 1000 samples of each generator in `weights` (default: all shipped)."
@@ -257,6 +261,7 @@ def evaluate(weights=None, n: int = 2048, device=None, steps=None, seed: int = 0
         folder = resolve_weights(name)   # a run folder gives its EMA weights
         G, cfg = load_generator(folder, dev), training_settings(folder)
         recipe = {k: cfg[k] for k in RECIPE if k in cfg}
+        if fork := read_config(folder).get('meta', {}).get('run', {}).get('fork_from'): recipe['forked_at'] = fork.get('step')
         h = state_hash(G)
         set_aside_stale(res, name, h)   # weights shipped anew under this name: measured again, their old rows kept aside
         if any(r['model_hash'] == h and r.get('seed', 0) == seed for r in res['rows']) or (steps and G.timesteps not in steps): continue
