@@ -263,7 +263,7 @@ register(Exercise('group_2d', "√k×√k patches of an h×w raster grid: (b, L,
 register(Exercise('rope_angles_2d', "2D rotary angles: rows turn the first d/4 pairs, columns the last d/4, θ_j = b^(-j/(d/4)) (Chapter 4)",
                   _hourglass_rope_angles_2d, _hourglass_rope_cases))
 register(Exercise('rope_rotate', "rotate the pairs (i, i + d/2) of x by the angles: 1D or 2D RoPE (Chapter 4)", _hourglass_rope_rotate,
-                  _hourglass_rope_rotate_cases, grad=True))
+                  _hourglass_rope_rotate_cases, grad=True));
 
 # %% ../nbs/04_exercises.ipynb #72c7b723
 def _sundae_prior(codes: int = 16, shape=(4, 4)):
@@ -363,4 +363,4 @@ register(Exercise('token_mask', "the latent mask m_vq of a pixel mask m_p: a tok
 register(Exercise('inpaint_step', "one SUNDAE inpainting step: the proposal where the token mask and u < proportion, the current token elsewhere (seed 000 eq. 2 and §3.6; Chapter 6)",
                   _inpaint_step, _inpaint_step_cases))
 register(Exercise('feathered_paste', "paste the known pixels back: w y + (1 - w) x, w = max(0, 1 - d / (feather + 1)), d the Chebyshev distance to the hole (Chapter 6)",
-                  _feathered_paste, _feathered_paste_cases))
+                  _feathered_paste, _feathered_paste_cases));

@@ -21,11 +21,12 @@ from .hourglass import HourglassTransformer, _all_tokens, corrupt, pixel_tokens
 from .learner import EMA, Callback, Chapter, Phase, Trainer, bench_steps, read_log, run_folder, start_from, training_cost, unrolled_loss
 
 # %% auto #0
-__all__ = ['PRESETS', 'MODEL_ARGS', 'SUNDAE_WEIGHTS', 'MASKGIT_WEIGHTS', 'OBJECTIVES', 'TEMPERATURE', 'SWEEP', 'DEFAULT_MODE',
-           'MODES', 'OTHER_MODES', 'TRAIN_VARIANTS', 'chapter', 'Prior', 'sundae_loss', 'categorical',
-           'validation_loss', 'token_dataset', 'build', 'HeldOut', 'held_out_tokens', 'held_out_curve', 'train',
-           'Sampled', 'temperature_schedule', 'sample', 'to_images', 'load_prior', 'draw', 'masked_loss',
-           'maskgit_sample', 'measure_sampler', 'model_settings', 'evaluate', 'demo_widget', 'bench', 'sample_cli']
+__all__ = ['PRESETS', 'MODEL_ARGS', 'SUNDAE_WEIGHTS', 'MASKGIT_WEIGHTS', 'OBJECTIVES', 'SEED_TEMPERATURE', 'TEMPERATURE',
+           'PROPORTION', 'SWEEP', 'SEED_MODE', 'DEFAULT_MODE', 'MODES', 'OTHER_MODES', 'TRAIN_VARIANTS', 'chapter',
+           'Prior', 'sundae_loss', 'categorical', 'validation_loss', 'token_dataset', 'build', 'HeldOut',
+           'held_out_tokens', 'held_out_curve', 'train', 'Sampled', 'temperature_schedule', 'sampler_step', 'sample',
+           'to_images', 'load_prior', 'draw', 'masked_loss', 'maskgit_sample', 'measure_sampler', 'model_settings',
+           'evaluate', 'demo_widget', 'bench', 'sample_cli']
 
 # %% ../nbs/50_sundae.ipynb #b24f3102
 class Prior(Configured):
@@ -58,9 +59,9 @@ def sundae_loss(model: Prior, tokens: torch.Tensor, T: int = 2, generator=None) 
     mean, losses = unrolled_loss(step, start, T)
     return {'loss': mean, **{f'L{t + 1}': l.detach() for t, l in enumerate(losses)}}
 
-def categorical(logits: torch.Tensor, temperature: float = 1., generator=None) -> torch.Tensor:
-    "One sample per position from softmax(logits / temperature) (Gumbel-max, so a `generator` makes it reproducible)."
-    u = torch.rand(logits.shape, generator=generator, device=logits.device).clamp_(1e-10, 1 - 1e-7)
+def categorical(logits: torch.Tensor, temperature: float = 1., generator=None, u=None) -> torch.Tensor:
+    "One sample per position from softmax(logits / temperature) by Gumbel-max on uniforms `u` (drawn from `generator` when not given)."
+    u = (torch.rand(logits.shape, generator=generator, device=logits.device) if u is None else u).clamp(1e-10, 1 - 1e-7)
     return (logits.float() / temperature - torch.log(-torch.log(u))).argmax(-1)
 
 @torch.no_grad()
@@ -146,7 +147,8 @@ def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
     return Trainer.from_config(model, data, phase, cfg, out=out, cbs=[EMA(decay=cfg['ema']), *cbs], **kw).fit()
 
 # %% ../nbs/50_sundae.ipynb #de8e2eec
-TEMPERATURE = (2.0, 0.3)   # the default annealing, chosen on the first shipped prior (4,000 iterations; see 'Measured' below)
+SEED_TEMPERATURE = (2.0, 0.3)   # the seed's annealing (§3.5), every token resampled at each step: `SEED_MODE`
+TEMPERATURE, PROPORTION = (1.0, 0.3), 0.3   # the default: the best setting measured at <= 20 steps (`DEFAULT_MODE`)
 
 class Sampled(NamedTuple):
     "What `sample` returns: the final `tokens` (n, h, w), the `steps` each sample took (model evaluations, n), and the `chain` when kept."
@@ -161,6 +163,13 @@ def temperature_schedule(temperature, steps: int) -> torch.Tensor:
     else: raise MegapixError(f"temperature is a number or (start, end), got {temperature!r}")
     if min(start, end) <= 0: raise MegapixError(f"temperatures must be > 0, got {temperature!r}")
     return torch.linspace(start, end, steps) if steps > 1 else torch.full((steps,), float(end))
+
+def sampler_step(logits, z, temperature: float, proportion: float = 1.0, gumbel_u=None, update_u=None, generator=None) -> torch.Tensor:
+    "z_t from z_{t-1} = `z`: tokens drawn from softmax(`logits` / τ) where `update_u` < `proportion`, z's elsewhere (uniforms not given: from `generator`)."
+    new = categorical(logits, temperature, generator, gumbel_u)
+    if proportion == 1 and update_u is None: return new          # every token resampled: no uniforms needed
+    if update_u is None: update_u = torch.rand(z.shape, generator=generator, device=z.device)
+    return torch.where(update_u < proportion, new, z)
 
 def _start(model: Prior, n, shape, mask, tokens, g, dev):
     "The chain's first state z_0: uniform tokens, except where `mask` is False, which holds `tokens`."
@@ -178,7 +187,7 @@ def _start(model: Prior, n, shape, mask, tokens, g, dev):
 
 # %% ../nbs/50_sundae.ipynb #c14a8b6b
 @torch.no_grad()
-def sample(model: Prior, n: int = 16, shape=None, steps: int = 20, temperature=TEMPERATURE, proportion: float = 1.0, min_steps: int = 4,
+def sample(model: Prior, n: int = 16, shape=None, steps: int = 20, temperature=TEMPERATURE, proportion: float = PROPORTION, min_steps: int = 4,
            seed: int = 0, mask=None, tokens=None, early_stop: bool = True, keep_chain: bool = False) -> Sampled:
     "Run the chain `z_t ~ f_θ(· | z_{t-1})` from uniform tokens for at most `steps` steps (seed §3.5); see the chapter for each option."
     if steps < 0 or min_steps < 0: raise MegapixError(f"steps and min_steps must be >= 0, got {steps}, {min_steps}")
@@ -194,9 +203,7 @@ def sample(model: Prior, n: int = 16, shape=None, steps: int = 20, temperature=T
         idx = active.nonzero()[:, 0]
         if not len(idx): break
         za = z[idx]
-        new = categorical(model(za), temps[t].item(), g)
-        update = mask[idx] if proportion == 1 else mask[idx] & (torch.rand(za.shape, generator=g, device=dev) < proportion)
-        new = torch.where(update, new, za)
+        new = torch.where(mask[idx], sampler_step(model(za), za, temps[t].item(), proportion, generator=g), za)   # inpainting holds ~mask
         taken[idx.cpu()] += 1
         if early_stop and t + 1 >= min_steps:    # freeze a sample once a step leaves it unchanged
             active[idx[(new == za).flatten(1).all(1)]] = False
@@ -264,19 +271,20 @@ def maskgit_sample(model: Prior, n: int = 16, shape=None, steps: int = 8, temper
 
 # %% ../nbs/50_sundae.ipynb #770cc7b4
 SWEEP = (5, 10, 20, 50, 100)
-DEFAULT_MODE = f'annealed {TEMPERATURE[0]}→{TEMPERATURE[1]}'
+SEED_MODE = f'annealed {SEED_TEMPERATURE[0]}→{SEED_TEMPERATURE[1]}'                  # the seed's schedule, every token resampled
+DEFAULT_MODE = f'annealed {TEMPERATURE[0]}→{TEMPERATURE[1]}, proportion {PROPORTION}'   # `sample`'s defaults
 MODES = {   # how SUNDAE is sampled in `megapix eval sundae`: settings, and the step budgets measured (MaskGIT rows: temperature 1.0)
-    DEFAULT_MODE: (dict(temperature=TEMPERATURE), SWEEP),
-    'annealed 1.0→0.3': (dict(temperature=(1.0, 0.3)), (20,)),
-    'constant 1.0': (dict(temperature=1.0), (20,)),
-    f'{DEFAULT_MODE}, proportion 0.5': (dict(temperature=TEMPERATURE, proportion=0.5), (20, 50)),
-    f'{DEFAULT_MODE}, no early stop': (dict(temperature=TEMPERATURE, early_stop=False), (50,)),
+    SEED_MODE: (dict(temperature=SEED_TEMPERATURE, proportion=1.0), SWEEP),   # each mode names its proportion: it must not move with `sample`'s default
+    'annealed 1.0→0.3': (dict(temperature=(1.0, 0.3), proportion=1.0), (20,)),
+    'constant 1.0': (dict(temperature=1.0, proportion=1.0), (20,)),
+    f'{SEED_MODE}, proportion 0.5': (dict(temperature=SEED_TEMPERATURE, proportion=0.5), (20, 50)),
+    f'{SEED_MODE}, no early stop': (dict(temperature=SEED_TEMPERATURE, proportion=1.0, early_stop=False), (50,)),
     'annealed 1.0→0.3, proportion 0.5': (dict(temperature=(1.0, 0.3), proportion=0.5), (20,)),
-    'annealed 1.0→0.3, proportion 0.3': (dict(temperature=(1.0, 0.3), proportion=0.3), (20,)),
+    DEFAULT_MODE: (dict(temperature=TEMPERATURE, proportion=PROPORTION), (20,)),
     'annealed 1.0→0.3, proportion 0.2': (dict(temperature=(1.0, 0.3), proportion=0.2), (20,)),
-    'annealed 1.0→0.3, proportion 0.3, no early stop': (dict(temperature=(1.0, 0.3), proportion=0.3, early_stop=False), (20,)),
+    f'{DEFAULT_MODE}, no early stop': (dict(temperature=TEMPERATURE, proportion=PROPORTION, early_stop=False), (20,)),
 }
-OTHER_MODES = {DEFAULT_MODE: (20,)}   # how other priors are measured, when several are evaluated together
+OTHER_MODES = {SEED_MODE: (20,)}   # how other priors are measured, when several are evaluated together
 
 # %% ../nbs/50_sundae.ipynb #52ac4370
 def measure_sampler(model: Prior, name: str, h: str, mode: str, kw: dict, steps: int, n: int, fid, clf) -> dict:
@@ -346,7 +354,7 @@ def demo_widget(weights=SUNDAE_WEIGHTS):
     steps, n, seed = W.IntSlider(20, min=1, max=100, description='steps'), W.IntSlider(16, min=1, max=64, description='images'), W.IntText(0, description='seed')
     t0 = W.FloatSlider(TEMPERATURE[0], min=0.05, max=3, step=0.05, description='τ start')
     t1 = W.FloatSlider(TEMPERATURE[1], min=0.05, max=3, step=0.05, description='τ end')
-    prop = W.FloatSlider(1.0, min=0.05, max=1, step=0.05, description='proportion')
+    prop = W.FloatSlider(PROPORTION, min=0.05, max=1, step=0.05, description='proportion')
     go, scrub, info, out, state = W.Button(description='Sample'), W.IntSlider(0, min=0, max=0, description='chain step'), W.Label(), W.Output(), {}
     def show(_=None):
         if 'chain' not in state: return
@@ -396,12 +404,12 @@ lambda: draw(priors[o], batch_size, s, early_stop=False) if o == 'sundae' else d
     return '\n'.join(lines)
 
 # %% ../nbs/50_sundae.ipynb #3cd2bc6d
-def sample_cli(weights, n: int = 64, steps=None, seed: int = 0, device='cpu', temperature=TEMPERATURE, proportion: float = 1.0, early_stop: bool = True) -> torch.Tensor:
-    "What `megapix sample sundae` runs: tokens sampled by the prior (`--set temperature=[1.0,0.3] --set proportion=0.3`...), decoded by its VQGAN."
+def sample_cli(weights, n: int = 64, steps=None, seed: int = 0, device='cpu', temperature=TEMPERATURE, proportion: float = PROPORTION, early_stop: bool = True) -> torch.Tensor:
+    "What `megapix sample sundae` runs: tokens sampled by the prior (the seed's schedule: `--set temperature=[2.0,0.3] --set proportion=1.0`), decoded by its VQGAN."
     model = load_prior(weights, device)
     kw = dict(temperature=temperature, proportion=proportion, early_stop=early_stop)
     if model.mask_token:   # MaskGIT's decoder has settings of its own
-        if kw != dict(temperature=TEMPERATURE, proportion=1.0, early_stop=True): raise MegapixError(f"{weights} is a MaskGIT prior: --set applies to SUNDAE priors")
+        if kw != dict(temperature=TEMPERATURE, proportion=PROPORTION, early_stop=True): raise MegapixError(f"{weights} is a MaskGIT prior: --set applies to SUNDAE priors")
         kw = {}
     with timer() as tm: out = draw(model, n, steps, seed, **kw)
     print(f"{n} token grids in {tm.seconds:.2f} s, {out.steps.float().mean():.1f} steps on average (at most {int(out.steps.max())})")
