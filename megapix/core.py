@@ -17,9 +17,9 @@ from safetensors.torch import load_file, save_file
 # %% auto #0
 __all__ = ['MODELS', 'PKG_DIR', 'WEIGHTS', 'PRECISIONS', 'RESULTS', 'exists', 'default', 'MegapixError', 'seed_everything',
            'get_device', 'Configured', 'save_model', 'list_pretrained', 'resolve_weights', 'weights_list',
-           'read_config', 'load_model', 'load_pretrained', 'to_uint8', 'image_grid', 'save_images', 'show_images',
-           'check_images', 'timer', 'fastest', 'check_precision', 'autocast', 'machine', 'provenance', 'file_sha256',
-           'write_results', 'read_results', 'md_table', 'show_table']
+           'read_config', 'model_class', 'load_model', 'load_pretrained', 'to_uint8', 'image_grid', 'save_images',
+           'show_images', 'check_images', 'timer', 'fastest', 'check_precision', 'autocast', 'machine', 'provenance',
+           'file_sha256', 'write_results', 'read_results', 'md_table', 'show_table']
 
 # %% ../nbs/00_core.ipynb #7a36e9f6
 def exists(x): return x is not None
@@ -117,13 +117,22 @@ def read_config(path_or_name) -> dict:
     return cfg
 
 # %% ../nbs/00_core.ipynb #6d0dfe86
+def model_class(name: str, module: str = ''):
+    "The class that rebuilds a model saved as `name`: the one last defined, unless a notebook run earlier in this process\n    defined it (a notebook's own classes live in `__main__`; a later notebook in the same process means the package's)."
+    cls = MODELS.get(name)
+    if cls is not None and cls.__module__ == '__main__' and module.startswith('megapix.'):
+        try: from IPython import get_ipython; ns = get_ipython().user_ns
+        except (ImportError, AttributeError): ns = None
+        if ns is not None and ns.get(name) is not cls: cls = getattr(importlib.import_module(module), name, cls)
+    return cls
+
 def load_model(path_or_name, device='cpu', dtype=torch.float32) -> Configured:
     "Rebuild a model from `config.json` and load `model.safetensors` into it (a folder or a shipped name)."
     path = resolve_weights(path_or_name); cfg = read_config(path)
     mod = cfg.get('module', '')
     if cfg['cls'] not in MODELS and mod.startswith('megapix.'): importlib.import_module(mod)
     if cfg['cls'] not in MODELS: raise MegapixError(f"{path}: unknown model class {cfg['cls']!r}")
-    model = MODELS[cfg['cls']](**cfg['config'])
+    model = model_class(cfg['cls'], mod)(**cfg['config'])
     f = path / 'model.safetensors'
     if not f.exists(): raise MegapixError(f"{f}: file missing")
     try: sd = load_file(str(f))
