@@ -7,6 +7,9 @@ STAMP := $(VENV)/.megapix-installed
 DOCS_STAMP := $(VENV)/.megapix-docs-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FASHION := $(or $(MEGAPIX_DEBIAN_DATA),/usr/share/datasets/fashion-mnist)/t10k-images-idx3-ubyte.gz
+# Chapter 6's photographs: Debian's wallpaper packages (the folders of megapix.megapixel.DEBIAN_PHOTOS), 140 MB
+PHOTO_PACKAGES := mate-backgrounds plasma-workspace-wallpapers
+PHOTOS := /usr/share/backgrounds/mate/nature /usr/share/wallpapers/EveningGlow
 # apt-get where it runs without a password prompt (root, or sudo -n); elsewhere (macOS, WSL, Linux without root) data and browser do without it
 APT := $(shell command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; } && echo apt-get)
 
@@ -22,13 +25,17 @@ $(STAMP): requirements-dev.txt settings.ini setup.py
 	$(BIN)/pip install -q -e .
 	@touch $@
 
-setup: $(STAMP) data  ## virtual environment in .venv with torch, the library and the dev tools, plus FashionMNIST
+setup: $(STAMP) data  ## virtual environment in .venv with torch, the library and the dev tools, plus FashionMNIST (and Chapter 6's photographs where apt-get works)
 
-data:  ## FashionMNIST: Debian's package where apt-get works, else torchvision's download into ~/.cache/megapix/fashion-mnist (nothing when found)
+data:  ## FashionMNIST: Debian's package where apt-get works, else torchvision's download into ~/.cache/megapix/fashion-mnist; where apt-get works, Chapter 6's photographs too (nothing when found)
 	@if [ -n "$(APT)" ] && [ -z "$$MEGAPIX_DATA" ] && [ ! -f $(FASHION) ]; then \
 	  echo "installing Debian's dataset-fashion-mnist"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist \
 	    || echo "apt-get could not install dataset-fashion-mnist: downloading it instead"; fi
+	@for d in $(PHOTOS); do [ -d $$d ] || missing=1; done; \
+	if [ -n "$(APT)" ] && [ -n "$$missing" ]; then \
+	  echo "installing Debian's $(PHOTO_PACKAGES) (Chapter 6's photographs, 140 MB)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $(PHOTO_PACKAGES); fi
 	@test -x $(BIN)/python || $(MAKE) -s $(STAMP)
 	@$(BIN)/python -m megapix.data
 

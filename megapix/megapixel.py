@@ -21,11 +21,11 @@ from .sundae import SUNDAE_WEIGHTS, Prior, load_prior, sample
 from .vqgan import PRESETS as VQ_PRESETS, VQGAN, decode, encode, load_vqgan
 
 # %% auto #0
-__all__ = ['MASKS', 'PRIOR_FULL', 'PHOTOS', 'DEBIAN_PHOTOS', 'PRESETS', 'MEGAPIXEL_WEIGHTS', 'chapter', 'latent_mask',
-           'rect_mask', 'centre_mask', 'half_mask', 'outpaint_mask', 'brush_mask', 'block_mask', 'load_mask',
-           'make_mask', 'Output', 'fit', 'seam_weights', 'Pipeline', 'tiny_pipeline', 'full_size_pipeline', 'bench',
-           'bench_table', 'photographs', 'prepare_photos', 'train', 'cli_pipeline', 'save_image', 'generate_cli',
-           'inpaint_cli', 'sample_cli', 'demo_widget']
+__all__ = ['MASKS', 'PRIOR_FULL', 'PHOTOS', 'DEBIAN_PHOTOS', 'PHOTO_PACKAGES', 'PRESETS', 'MEGAPIXEL_WEIGHTS', 'chapter',
+           'latent_mask', 'rect_mask', 'centre_mask', 'half_mask', 'outpaint_mask', 'brush_mask', 'block_mask',
+           'load_mask', 'make_mask', 'Output', 'fit', 'seam_weights', 'Pipeline', 'tiny_pipeline', 'full_size_pipeline',
+           'bench', 'bench_table', 'have_photos', 'photographs', 'prepare_photos', 'train', 'cli_pipeline',
+           'save_image', 'generate_cli', 'inpaint_cli', 'sample_cli', 'demo_widget']
 
 # %% ../nbs/60_megapixel.ipynb #dc790eca
 def latent_mask(pixel_mask, f: int) -> torch.Tensor:
@@ -260,6 +260,15 @@ PHOTOS = Path('/usr/share/backgrounds')
 DEBIAN_PHOTOS = ('/usr/share/backgrounds/mate/nature',    # apt-get install mate-backgrounds plasma-workspace-wallpapers
                  *(f'/usr/share/wallpapers/{n}' for n in ('BytheWater', 'ColdRipple', 'ColorfulCups', 'DarkestHour', 'EveningGlow',
                                                           'FallenLeaf', 'Grey', 'Kite', 'OneStandsOut', 'Path', 'summer_1am')))
+PHOTO_PACKAGES = ('mate-backgrounds', 'plasma-workspace-wallpapers')   # Debian's packages that hold DEBIAN_PHOTOS (`make data` installs them)
+
+def have_photos(folders=DEBIAN_PHOTOS) -> bool:
+    "Are the `folders` of photographs here? If not, one line says what to install; under CI=true, where `make data` installs them, an error instead."
+    missing = [p for p in folders if not Path(p).is_dir()]
+    if not missing: return True
+    msg = f"{missing[0]} missing{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}: sudo apt-get install {' '.join(PHOTO_PACKAGES)} (or make data)"
+    if os.environ.get('CI', '').lower() in ('1', 'true'): raise MegapixError(f'CI=true, so the photo cells must run: {msg}')
+    print(msg); return False
 
 def photographs(src=PHOTOS, size: int = 1024, min_side: int | None = None):
     "The pictures under `src` (a folder or a list of them) as centre crops of `size`²: one file per picture (the largest, by average hash), at least `min_side` (default `size`) on its shorter side."
