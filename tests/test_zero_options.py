@@ -103,12 +103,27 @@ def test_megapixel(capsys, tmp_path):
                      (['train', 'megapixel', '--preset', 'tiny', '--out', tmp_path / 'run', '--iters', -1], 'iters must be >= 0'),
                      (['train', 'megapixel', '--preset', 'tiny', '--out', tmp_path / 'run', '--batch-size', 0], 'batch_size must be >= 1')])
     assert not (tmp_path / 'g').exists() and not (tmp_path / 'i.png').exists() and not (tmp_path / 'run').exists()
-    code, out, err = megapix(capsys, *gen, '--size', 64, '--n', 2, '--steps', 0)       # 0 steps: the prior's tokens, decoded
-    assert code == 0 and '0.0 steps on average' in out and len(list((tmp_path / 'g').glob('*.png'))) == 2, err[-500:]
-    code, out, err = megapix(capsys, *inp, '--steps', 0, '--feather', 0)               # 0 steps: the hole keeps its uniform tokens; no blend
-    assert code == 0 and (tmp_path / 'i.png').exists(), err[-500:]
+    # steps = 0 is the chain's first state, as in the chapter: uniform tokens (seed 0) where the mask is, the image's own tokens elsewhere, decoded
+    from megapix.core import save_images
+    from megapix.megapixel import MASKS, Pipeline, latent_mask, save_image, tiny_pipeline
+    from megapix.vqgan import decode, encode
+    uniform = lambda shape, codes: torch.randint(0, codes, shape, generator=torch.Generator().manual_seed(0))
+    tiny = tiny_pipeline(64)                                                             # the weights --tiny builds (seeded)
+    code, out, err = megapix(capsys, *gen, '--size', 64, '--n', 2, '--steps', 0)
+    assert code == 0 and ', 0.0 steps on average' in out, out + err[-500:]
+    got = sorted((tmp_path / 'g').glob('*.png'))
+    expected = [save_image(x, tmp_path / f'expected-g{i}.png') for i, x in enumerate(decode(tiny.vqgan, uniform((2, 2, 2), 64)).float())]
+    assert len(got) == 2 and all(np.array_equal(png(a), png(b)) for a, b in zip(got, expected))
+    code, out, err = megapix(capsys, *inp, '--steps', 0, '--feather', 0)               # the hole keeps its uniform tokens; no blend
+    assert code == 0, err[-500:]
+    x, hole = torch.full((1, 3, 64, 64), 128 / 127.5 - 1), MASKS['centre'](64, 32, 0)
+    z = latent_mask(hole, 32)[None]
+    z = torch.where(z, uniform(z.shape, 64), encode(tiny.vqgan, x))
+    assert np.array_equal(png(tmp_path / 'i.png'), png(save_image(torch.where(hole, decode(tiny.vqgan, z).float(), x)[0], tmp_path / 'expected-i.png')))
     code, _, err = megapix(capsys, 'sample', 'megapixel', '--ckpt', 'sundae-photo-128', '--steps', 0, '--n', 1, '--out', tmp_path / 'm.png')
-    assert code == 0 and (tmp_path / 'm.png').exists(), err[-500:]
+    assert code == 0, err[-500:]
+    photo = Pipeline.load('sundae-photo-128')
+    assert np.array_equal(png(tmp_path / 'm.png'), png(save_images(decode(photo.vqgan, uniform((1, 16, 16), 512)).float(), tmp_path / 'expected-m.png')))
 
 
 def test_toys(capsys, tmp_path):
