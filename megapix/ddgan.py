@@ -235,7 +235,8 @@ def training_settings(folder) -> dict:
     for f in (folder, folder.parent / 'model'):
         if not (f / 'config.json').exists(): continue
         run = read_config(f).get('meta', {}).get('run', {})
-        run = ([run] + run.get('resumed', []))[-1].get('config', run)   # the settings of its last stretch (a resume can change them)
+        stretches = [s['config'] for s in [run] + run.get('resumed', []) if 'config' in s]   # a resume can change the settings
+        run = stretches[-1] if stretches else run
         if 'loss' in run: return run
     return {}
 
