@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 from torch.utils.data import TensorDataset
+from tqdm.auto import tqdm
 
 from .core import (Configured, MegapixError, default, exists, fastest, get_device, load_model, load_pretrained, machine, read_config, read_results,
                           resolve_weights, seed_everything, timer, weights_list)
@@ -188,8 +189,8 @@ def _start(model: Prior, n, shape, mask, tokens, g, dev):
 # %% ../nbs/50_sundae.ipynb #c14a8b6b
 @torch.no_grad()
 def sample(model: Prior, n: int = 16, shape=None, steps: int = 20, temperature=TEMPERATURE, proportion: float = PROPORTION, min_steps: int = 4,
-           seed: int = 0, mask=None, tokens=None, early_stop: bool = True, keep_chain: bool = False) -> Sampled:
-    "Run the chain `z_t ~ f_θ(· | z_{t-1})` from uniform tokens for at most `steps` steps (seed §3.5); see the chapter for each option."
+           seed: int = 0, mask=None, tokens=None, early_stop: bool = True, keep_chain: bool = False, progress: bool = False) -> Sampled:
+    "Run the chain `z_t ~ f_θ(· | z_{t-1})` from uniform tokens for at most `steps` steps (seed §3.5); see the chapter for each option; `progress` shows a bar of the steps and of the samples still changing."
     if steps < 0 or min_steps < 0: raise MegapixError(f"steps and min_steps must be >= 0, got {steps}, {min_steps}")
     if not 0 < proportion <= 1: raise MegapixError(f"proportion (share of tokens resampled per step) must be in (0, 1], got {proportion}")
     temps, dev = temperature_schedule(temperature, steps), next(model.parameters()).device
@@ -199,6 +200,7 @@ def sample(model: Prior, n: int = 16, shape=None, steps: int = 20, temperature=T
     model.check(z)
     taken, active = torch.zeros(n, dtype=torch.long), torch.ones(n, dtype=torch.bool, device=dev)
     chain = [z.to('cpu', copy=True)] if keep_chain else None
+    bar = tqdm(total=steps, disable=not progress, desc=f'sampling {n} grids, at most {steps} steps', unit='step')
     for t in range(steps):
         idx = active.nonzero()[:, 0]
         if not len(idx): break
@@ -209,6 +211,8 @@ def sample(model: Prior, n: int = 16, shape=None, steps: int = 20, temperature=T
             active[idx[(new == za).flatten(1).all(1)]] = False
         z[idx] = new
         if keep_chain: chain.append(z.to('cpu', copy=True))
+        if progress: bar.set_postfix(changing=int(active.sum()), refresh=False); bar.update()
+    bar.close()
     return Sampled(z, taken, chain)
 
 # %% ../nbs/50_sundae.ipynb #5f30fa73
@@ -411,6 +415,7 @@ def sample_cli(weights, n: int = 64, steps=None, seed: int = 0, device='cpu', te
     if model.mask_token:   # MaskGIT's decoder has settings of its own
         if kw != dict(temperature=TEMPERATURE, proportion=PROPORTION, early_stop=True): raise MegapixError(f"{weights} is a MaskGIT prior: --set applies to SUNDAE priors")
         kw = {}
+    else: kw['progress'] = True   # a long chain (--steps 100000) shows its steps as it goes
     with timer() as tm: out = draw(model, n, steps, seed, **kw)
     print(f"{n} token grids in {tm.seconds:.2f} s, {out.steps.float().mean():.1f} steps on average (at most {int(out.steps.max())})")
     return to_images(model, out.tokens)
