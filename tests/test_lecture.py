@@ -111,3 +111,24 @@ def test_every_exercise_is_proven():
         assert f"check('{name}'" in asked, f"exercise {name!r} is registered but no chapter asks it"
         proofs = [stem for stem, code in solved.items() if f"check('{name}'" in code and 'assert not v' in code]
         assert proofs, f"exercise {name!r}: no solutions notebook checks a wrong answer with it (`v = check(...); assert not v and ...`)"
+
+
+TRAINED = ['10_ddpm', '21_ddgan', '30_vqgan', '40_hourglass', '50_sundae']
+RAN = re.compile(r'(\d[\d,]*) (?:iterations|steps)\b[^\n]*? in (\d+(?:\.\d+)?) (s|min)\b')
+
+
+@pytest.mark.parametrize('stem', TRAINED)
+def test_watch_it_learn(stem):
+    "A model learns in front of the student: a live run of at most two minutes whose stored output is its figure and its time."
+    cs = cells(stem)
+    at = next((i for i, c in enumerate(cs) if c['cell_type'] == 'markdown' and text(c).startswith('## Watch it learn')), None)
+    assert at is not None, f"{stem}: no '## Watch it learn' section"
+    live = next((c for c in cs[at:] if c['cell_type'] == 'code' and 'LiveCB' in text(c)), None)
+    assert live, f"{stem}: 'Watch it learn' has no cell that trains with LiveCB"
+    outs = live.get('outputs', [])
+    assert any('image/png' in o.get('data', {}) for o in outs), f"{stem}: the live run's stored output has no figure (run `make outputs`)"
+    printed = ''.join(''.join(o.get('text', '')) for o in outs)
+    m = RAN.search(printed)
+    assert m, f"{stem}: the live run prints 'N iterations in X s' (or min), found {printed.strip()[:80]!r}"
+    seconds = float(m.group(2)) * (60 if m.group(3) == 'min' else 1)
+    assert seconds <= 120, f"{stem}: the live run took {seconds:.0f} s, at most two minutes on a 2-core CPU"
