@@ -10,9 +10,8 @@ from pathlib import Path
 
 import torch
 
-from .core import (PRECISIONS, RESULTS, MegapixError, WEIGHTS, list_pretrained,
- load_model, machine, provenance, read_config,
-                          resolve_weights, save_images, save_model, timer, write_results)
+from .core import (PRECISIONS, MegapixError, list_pretrained, load_model, machine, output_folder, provenance, read_config,
+                          resolve_weights, results_file, save_images, save_model, timer, write_results)
 from .learner import checkpoint_folder, checkpoint_step, trained_weights
 
 # %% auto #0
@@ -167,7 +166,8 @@ def cmd_eval(a):
     ch = get_chapter(a.chapter)
     if not ch.evaluate: raise MegapixError(f"{ch.name} has no evaluation")
     if a.n < 1: raise MegapixError(f"--n must be >= 1, got {a.n}")
-    f, started = Path(a.out) if a.out else RESULTS / f'{ch.name}.json', provenance()
+    f, started = Path(a.out) if a.out else output_folder('results') / f'{ch.name}.json', provenance()
+    old = f if a.out else results_file(ch.name)   # installed, a first eval continues from the shipped rows
     kw = {}
     try:   # `--steps 0` is given, not absent: the chapter checks it
         if a.steps is not None: kw['steps'] = [int(s) for s in a.steps.split(',')]
@@ -178,7 +178,7 @@ def cmd_eval(a):
     for k in kw:
         if k not in inspect.signature(ch.evaluate).parameters: raise MegapixError(f"megapix eval {ch.name} has no --{'eta' if k == 'etas' else k}")
     if 'previous' in inspect.signature(ch.evaluate).parameters:  # long evaluations keep finished rows and save as they go
-        kw.update(previous=json.loads(f.read_text()) if f.exists() else None, save=lambda r: write_results(ch.name, r, path=f, started=started))
+        kw.update(previous=json.loads(old.read_text()) if old.exists() else None, save=lambda r: write_results(ch.name, r, path=f, started=started))
     if a.ckpt: kw['weights'] = a.ckpt   # else the chapter's own default (ddgan: every shipped generator)
     res = ch.evaluate(n=a.n, device=a.device, **kw)
 
@@ -192,7 +192,7 @@ def cmd_export(a):
     run = json.loads((Path(a.run) / 'run.json').read_text()) if (Path(a.run) / 'run.json').exists() else {}
     meta = {'trained_by': run.get('provenance', {}).get('command', 'unknown'), 'run': run, 'step': cfg.get('meta', {}).get('step'),
             'exported': provenance()}
-    dest = save_model(model, Path(a.dest) if a.dest else WEIGHTS / a.name, dtype=torch.float16 if a.fp16 else None, meta=meta)
+    dest = save_model(model, Path(a.dest) if a.dest else output_folder('weights') / a.name, dtype=torch.float16 if a.fp16 else None, meta=meta)
     if (Path(a.run) / 'log.csv').exists(): shutil.copy(Path(a.run) / 'log.csv', dest / 'log.csv')  # the training curve travels along
     print(f"exported {src} -> {dest} ({sum(f.stat().st_size for f in dest.iterdir()) / 1e6:.1f} MB)")
 
@@ -282,11 +282,11 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument('--compile', action='store_true', help='torch.compile the network (ddpm; rows record it)')
     e.add_argument('--seed', type=int, help='the seed the samples are drawn from (ddgan, default 0; rows record it)')
 
-    e.add_argument('--out', help='results file (default megapix/results/CHAPTER.json)'); e.add_argument('--device')
+    e.add_argument('--out', help='results file (default megapix/results/CHAPTER.json; installed: MEGAPIX_HOME/results/CHAPTER.json)'); e.add_argument('--device')
     b = cmd('bench', cmd_bench, 'time a chapter\'s networks and samplers on this machine (no trained weights needed)')
     b.add_argument('chapter'); b.add_argument('--device')
-    x = cmd('export', cmd_export, "copy a run's weights (EMA when present) into the package's shipped weights")
-    x.add_argument('run', help='run folder'); x.add_argument('name', help='name under megapix/weights/')
+    x = cmd('export', cmd_export, "copy a run's weights (EMA when present) among the shipped weights (installed: into MEGAPIX_HOME/weights)")
+    x.add_argument('run', help='run folder'); x.add_argument('name', help='name under megapix/weights/ (installed: MEGAPIX_HOME/weights/)')
     x.add_argument('--fp16', action='store_true', help='store weights as float16'); x.add_argument('--dest', help='another destination folder')
     d = cmd('demo', cmd_demo, 'run every shipped model once: sample grids (or predictions) and timings')
     d.add_argument('--out', default='demo', help='folder for the images (default demo/)'); d.add_argument('--device')

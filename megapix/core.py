@@ -16,10 +16,11 @@ from safetensors.torch import load_file, save_file
 
 # %% auto #0
 __all__ = ['MODELS', 'PKG_DIR', 'WEIGHTS', 'PRECISIONS', 'RESULTS', 'exists', 'default', 'MegapixError', 'seed_everything',
-           'get_device', 'Configured', 'save_model', 'list_pretrained', 'resolve_weights', 'weights_list',
-           'read_config', 'model_class', 'load_model', 'load_pretrained', 'to_uint8', 'image_grid', 'save_images',
-           'show_images', 'check_images', 'timer', 'fastest', 'check_precision', 'autocast', 'machine', 'provenance',
-           'file_sha256', 'write_results', 'read_results', 'md_table', 'show_table']
+           'get_device', 'Configured', 'user_folder', 'output_folder', 'read_folders', 'save_model', 'list_pretrained',
+           'resolve_weights', 'weights_list', 'read_config', 'model_class', 'load_model', 'load_pretrained', 'to_uint8',
+           'image_grid', 'save_images', 'show_images', 'check_images', 'timer', 'fastest', 'check_precision',
+           'autocast', 'machine', 'provenance', 'file_sha256', 'write_results', 'results_file', 'read_results',
+           'md_table', 'show_table']
 
 # %% ../nbs/00_core.ipynb #7a36e9f6
 def exists(x): return x is not None
@@ -72,7 +73,23 @@ class Configured(nn.Module):
 
 # %% ../nbs/00_core.ipynb #7d1abac2
 PKG_DIR = Path(importlib.import_module('megapix').__file__).parent  # works in notebooks too (no __file__ there)
-WEIGHTS = PKG_DIR / 'weights'
+WEIGHTS = PKG_DIR / 'weights'   # the shipped weights
+
+def user_folder() -> Path:
+    "Where new weights and results go: the package itself in a clone of the course (beside `settings.ini`), else `$MEGAPIX_HOME` (default `~/.cache/megapix`)."
+    if (PKG_DIR.parent / 'settings.ini').exists(): return PKG_DIR
+    return Path(os.environ.get('MEGAPIX_HOME') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'megapix')
+
+def output_folder(kind: str) -> Path:
+    "The folder new `kind` ('weights' or 'results') are written to, created; outside a clone, said in one line the first time."
+    d = user_folder() / kind
+    if not d.exists() and d.parent != PKG_DIR:
+        print(f"megapix: new {kind} go to {d} (the installed package is read-only; MEGAPIX_HOME chooses another folder)", file=sys.stderr)
+    d.mkdir(parents=True, exist_ok=True); return d
+
+def read_folders(kind: str) -> list[Path]:
+    "Where `kind` ('weights' or 'results') are looked up: the user's folder first, then the package's (one folder in a clone)."
+    return list(dict.fromkeys([user_folder() / kind, PKG_DIR / kind]))
 
 def save_model(model: Configured, path, dtype=None, meta: dict | None = None, state_dict=None) -> Path:
     "Write `path/model.safetensors` (optionally cast to `dtype`) and `path/config.json`."
@@ -88,13 +105,13 @@ def save_model(model: Configured, path, dtype=None, meta: dict | None = None, st
 
 # %% ../nbs/00_core.ipynb #7cfb8240
 def list_pretrained() -> list[str]:
-    "Names of the weights shipped inside the package."
-    return sorted(p.name for p in WEIGHTS.glob('*') if (p / 'config.json').exists())
+    "Names of the weights shipped inside the package and of those exported into the user's folder."
+    return sorted({p.name for d in read_folders('weights') for p in d.glob('*') if (p / 'config.json').exists()})
 
 def resolve_weights(path_or_name) -> Path:
     "A folder with `config.json`, a run folder of `megapix train` or a relay (its EMA weights, else its model's), or the name of shipped weights."
     p = Path(path_or_name)
-    for d in (p, p / 'ckpt' / 'ema', p / 'ckpt' / 'model', p / 'ema', p / 'model', WEIGHTS / str(path_or_name)):
+    for d in (p, p / 'ckpt' / 'ema', p / 'ckpt' / 'model', p / 'ema', p / 'model', *(d / str(path_or_name) for d in read_folders('weights'))):
         if (d / 'config.json').exists(): return d
     raise MegapixError(f"no weights at '{path_or_name}': give a run folder, a folder with config.json + model.safetensors "
                        f"or one of the shipped names {list_pretrained()}")
@@ -241,18 +258,24 @@ def file_sha256(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 # %% ../nbs/00_core.ipynb #9bfc8879
-RESULTS = PKG_DIR / 'results'
+RESULTS = PKG_DIR / 'results'   # the shipped results
 
 def write_results(name: str, data: dict, path=None, command: str | None = None, started: dict | None = None) -> Path:
-    "Write `data` and its `provenance` as JSON to `path` (default `megapix/results/NAME.json`). A long run passes the `provenance()` it `started` with, so the commit is the code that ran; the save date is added."
-    path = Path(default(path, RESULTS / f'{name}.json')); path.parent.mkdir(parents=True, exist_ok=True)
+    "Write `data` and its `provenance` as JSON to `path` (default `NAME.json` in `output_folder('results')`). A long run passes the `provenance()` it `started` with, so the commit is the code that ran; the save date is added."
+    path = Path(path) if exists(path) else output_folder('results') / f'{name}.json'
+    path.parent.mkdir(parents=True, exist_ok=True)
     prov = {**started, 'saved': provenance()['date']} if started else provenance(command)
     path.write_text(json.dumps({'provenance': prov, **_jsonable(data)}, indent=1) + '\n')
     return path
 
+def results_file(name: str) -> Path:
+    "The file results NAME are read from: the user's folder first, then the package's."
+    fs = [d / f'{name}.json' for d in read_folders('results')]
+    return next((f for f in fs if f.exists()), fs[-1])
+
 def read_results(name: str) -> dict:
-    "Load `megapix/results/NAME.json` (or a path)."
-    f = Path(name) if str(name).endswith('.json') else RESULTS / f'{name}.json'
+    "Load the results NAME (`results_file`), or a path."
+    f = Path(name) if str(name).endswith('.json') else results_file(name)
     if not f.exists(): raise MegapixError(f"no results at {f}: run the `megapix eval` command named in the notebook")
     return json.loads(f.read_text())
 

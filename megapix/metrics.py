@@ -110,16 +110,17 @@ def feature_sums(classifier: Classifier, images: torch.Tensor, batch_size: int =
 # %% ../nbs/03_metrics.ipynb #90525d66
 def reference_stats(classifier: Classifier, refresh: bool = False) -> dict:
     "Feature sums of FashionMNIST's test set for `classifier`: the shipped file when its hash matches, else computed and cached."
-    h = state_hash(classifier)
-    shipped = WEIGHTS / CLASSIFIER / 'fid-ref-test.safetensors'
+    from megapix.core import output_folder, read_folders
+    h, ref = state_hash(classifier), Path(CLASSIFIER) / 'fid-ref-test.safetensors'
+    shipped = [d / ref for d in read_folders('weights')]   # the user's folder first: an installed package is never written to
     cached = Path.home() / '.cache' / 'megapix' / f'fid-ref-test-{h[:16]}.safetensors'
-    for f in (shipped, cached):
+    for f in (*shipped, cached):
         if f.exists() and not refresh:
             with safe_open(str(f), 'pt') as s:
                 if s.metadata().get('classifier') == h: return {k: s.get_tensor(k) for k in s.keys()}
     stats = feature_sums(classifier, fashion_mnist('test').images.float() / 127.5 - 1)
     is_shipped = (WEIGHTS / CLASSIFIER / 'config.json').exists() and state_hash(load_pretrained(CLASSIFIER)) == h
-    dest = shipped if is_shipped else cached
+    dest = output_folder('weights') / ref if is_shipped else cached
     dest.parent.mkdir(parents=True, exist_ok=True)
     save_file(stats, str(dest), metadata={'classifier': h, 'split': 'test', 'n': str(int(stats['n']))})
     return stats
