@@ -25,8 +25,8 @@ from .data import ImageTensors
 __all__ = ['LR_SCHEDULES', 'TRAINER_ARGS', 'RUN_FILES', 'StepBatches', 'to_device', 'dist_info', 'init_distributed',
            'average_gradients', 'Phase', 'Callback', 'CancelFit', 'TrainingDiverged', 'Trainer', 'checkpoint_step',
            'start_from', 'checkpoint_folder', 'trained_weights', 'read_log', 'run_folder', 'training_cost',
-           'ProgressCB', 'LogCB', 'CheckpointCB', 'plot_log', 'StepTimes', 'bench_steps', 'LiveCB', 'r1_penalty', 'EMA',
-           'unrolled_loss', 'Chapter']
+           'ProgressCB', 'LogCB', 'CheckpointCB', 'plot_log', 'StepTimes', 'HostReadsEveryStep', 'step_seconds',
+           'bench_steps', 'LiveCB', 'r1_penalty', 'EMA', 'unrolled_loss', 'Chapter']
 
 # %% ../nbs/02_learner.ipynb #01d19b4b
 class StepBatches(Sampler):
@@ -69,12 +69,12 @@ def init_distributed(device=None) -> torch.device:
     return get_device(device)
 
 def average_gradients(params: list):
-    "All-reduce the gradients of `params` (missing ones count as zero) and divide by the world size."
-    _, world = dist_info()
-    if world == 1 or not params: return
-    flat = torch.cat([(p.grad if exists(p.grad) else torch.zeros_like(p)).reshape(-1) for p in params])
+    "Average the gradients of `params` over the processes: one all-reduce of one flat buffer, which the gradients then view. A parameter without a gradient keeps none, as in one process (every process leaves out the same ones, as DDP requires)."
+    grads, (_, world) = [p for p in params if exists(p.grad)], dist_info()
+    if world == 1 or not grads: return
+    flat = torch.cat([p.grad.reshape(-1) for p in grads])
     dist.all_reduce(flat); flat /= world
-    for p, g in zip(params, flat.split([p.numel() for p in params])): p.grad = g.view_as(p).clone()
+    for p, g in zip(grads, flat.split([p.numel() for p in grads])): p.grad = g.view_as(p)
 
 # %% ../nbs/02_learner.ipynb #1324ecc0
 @dataclass
@@ -87,6 +87,7 @@ class Phase:
     betas: tuple = (0.9, 0.999)
     weight_decay: float = 0.
     clip: float | None = None
+    on: Callable | None = None   # on(step) -> False: the phase is skipped that step (default: every step)
 
 class Callback:
     "Base class: override any of `setup`, `before_fit`, `after_step`, `after_fit`; lower `order` runs first."
@@ -119,13 +120,12 @@ class Trainer:
         self.opts = {ph.name: torch.optim.AdamW(self.params[ph.name], lr=ph.lr, betas=tuple(ph.betas),
                                                 weight_decay=ph.weight_decay) for ph in self.phases}
         if lr_schedule not in LR_SCHEDULES: raise MegapixError(f"lr_schedule must be one of {list(LR_SCHEDULES)}, got {lr_schedule!r}")
-        factor = lambda s: min(1., (s + 1) / max(1, warmup)) * LR_SCHEDULES[lr_schedule](s / max(1, iters))
-        self.scheds = {n: torch.optim.lr_scheduler.LambdaLR(o, factor) for n, o in self.opts.items()}
+        self.lr_factor = lambda s: min(1., (s + 1) / max(1, warmup)) * LR_SCHEDULES[lr_schedule](s / max(1, iters))
         self.batch_size, self.iters, self.seed, self.precision = batch_size, iters, seed, precision
         self.out, self.ckpt_every, self.log_every, self.num_workers = (Path(out) if out else None), ckpt_every, log_every, num_workers
         self.relay = Path(relay) if relay else None   # a compact copy of each checkpoint, to commit (see 'Runs that outlast their machine')
         self.fork_from = fork or None   # another run whose training state this one starts from (see 'Forking a run')
-        self.run_config, self.step, self.saved_step, self.logs = run_config or {}, 0, None, {}
+        self.run_config, self.step, self.saved_step, self.logs, self.step_logs = run_config or {}, 0, None, {}, {}
         self.cbs = sorted([ProgressCB(progress), LogCB(), CheckpointCB(), *cbs], key=lambda c: c.order)
         if self.world > 1:
             for t in self.model.state_dict().values(): dist.broadcast(t, 0)
@@ -146,14 +146,17 @@ class Trainer:
         if not ((self.out or self.relay) and self.resume()) and self.fork_from: self.fork()
         self('before_fit')
         try:
-            batches = self.batches() if self.step < self.iters else None
+            batches, self.step_logs = self.batches() if self.step < self.iters else None, {}
             while self.step < self.iters:
                 self.batch, self.logs = to_device(next(batches), self.device), {}
-                for i, ph in enumerate(self.phases): self.one_phase(i, ph)
+                self.step_logs[self.step] = self.logs   # tensors until `read_logs`; callbacks may add to them
+                for i, ph in enumerate(self.phases):
+                    if ph.on is None or ph.on(self.step): self.one_phase(i, ph)
                 self.step += 1
                 self('after_step')
         except CancelFit: pass
         self('after_fit')
+        if self.world > 1 and dist.is_initialized(): dist.destroy_process_group()
         return self
 
     def one_phase(self, i: int, ph: Phase):
@@ -163,18 +166,27 @@ class Trainer:
                 for p in ps: p.requires_grad_(name == ph.name)
         with autocast(self.device, self.precision):
             out = ph.loss(self.batch)
-        logs = out if isinstance(out, dict) else {'loss': out}
-        loss = logs['loss']
-        if not torch.isfinite(loss).all():
-            raise TrainingDiverged(f"loss of phase '{ph.name}' is {loss.item()} at step {self.step}: stopped "
-                                   "(lower the learning rate or check the data; `fit` again resumes from the last checkpoint)")
-        self.opts[ph.name].zero_grad(set_to_none=True)
-        loss.backward()
+        logs, opt = out if isinstance(out, dict) else {'loss': out}, self.opts[ph.name]
+        opt.zero_grad(set_to_none=True)
+        logs['loss'].backward()
         average_gradients(self.params[ph.name])
         if ph.clip: logs = {**logs, 'grad_norm': nn.utils.clip_grad_norm_(self.params[ph.name], ph.clip)}
-        self.opts[ph.name].step(); self.scheds[ph.name].step()
-        prefix = f'{ph.name}_' if len(self.phases) > 1 else ''
-        self.logs.update({prefix + k: float(v.detach() if torch.is_tensor(v) else v) for k, v in logs.items()})
+        for g in opt.param_groups: g['lr'] = ph.lr * self.lr_factor(self.step)
+        opt.step()
+        self.logs.update({self.log_name(ph, k): v.detach() if torch.is_tensor(v) else v for k, v in logs.items()})
+
+    def log_name(self, ph: Phase, key: str) -> str: return f'{ph.name}_{key}' if len(self.phases) > 1 else key
+
+    def read_logs(self) -> dict:
+        "The logs of the steps since the last log row, `{step: {name: number}}`: one transfer from the device for all of them, which also stops the run if a loss was not finite."
+        ts = [v for logs in self.step_logs.values() for v in logs.values() if torch.is_tensor(v)]
+        host = iter(torch.cat([v.reshape(1) for v in ts]).double().tolist() if ts else ())
+        self.step_logs = {s: {k: next(host) if torch.is_tensor(v) else v for k, v in logs.items()} for s, logs in self.step_logs.items()}
+        for s, ph in ((s, ph) for s in self.step_logs for ph in self.phases):
+            if not math.isfinite(loss := self.step_logs[s].get(self.log_name(ph, 'loss'), 0.)):
+                raise TrainingDiverged(f"loss of phase '{ph.name}' is {loss} at step {s}: stopped "
+                                       "(lower the learning rate or check the data; `fit` again resumes from the last checkpoint)")
+        return self.step_logs
 
 # %% ../nbs/02_learner.ipynb #3d367362
 RUN_FILES = ('log.csv', 'run.json')   # what a relay checkpoint carries of its run folder
@@ -193,13 +205,14 @@ def _write_checkpoint(self: Trainer, folder: Path, compact: bool = False):
         if hasattr(cb, 'save'): cb.save(tmp)
     opts = {n: o.state_dict() for n, o in self.opts.items()}
     if compact: opts = {n: _bf16_moments(s) for n, s in opts.items()}
-    torch.save({'step': self.step, 'opts': opts, 'scheds': {n: s.state_dict() for n, s in self.scheds.items()}}, tmp / 'state.pt')
+    torch.save({'step': self.step, 'opts': opts}, tmp / 'state.pt')
     for f in RUN_FILES if compact and self.out else ():
         if (self.out / f).exists(): shutil.copy(self.out / f, tmp / f)
     if folder.exists(): folder.rename(old)
     tmp.rename(folder); shutil.rmtree(old, ignore_errors=True)
 
 def _save_checkpoint(self: Trainer):
+    self.read_logs()   # a loss that was not finite stops the run before the weights it broke are saved
     if self.rank != 0: return
     if self.out: self.write_checkpoint(self.out / 'ckpt')
     if self.relay: self.write_checkpoint(self.relay, compact=True)
@@ -238,7 +251,7 @@ def _resume(self: Trainer):
     try:
         self.model.load_state_dict(load_file(str(ckpt / 'model' / 'model.safetensors'), device=str(self.device)))
         state = torch.load(ckpt / 'state.pt', map_location=self.device, weights_only=True)
-        for n in self.opts: self.opts[n].load_state_dict(state['opts'][n]); self.scheds[n].load_state_dict(state['scheds'][n])
+        for n in self.opts: self.opts[n].load_state_dict(state['opts'][n])
         for cb in self.cbs:
             if hasattr(cb, 'load'): cb.load(ckpt)
     except Exception as e:  # a damaged checkpoint can fail in many ways: say which file, not a traceback
@@ -249,11 +262,8 @@ def _resume(self: Trainer):
 def _phase_settings(self: Trainer):
     "The settings of this run, not a checkpoint's: a resume with `--set lr=...` trains at the new lr."
     for ph in self.phases:
-        o, s = self.opts[ph.name], self.scheds[ph.name]
-        s.base_lrs = [ph.lr] * len(o.param_groups)
-        for g, f in zip(o.param_groups, s.lr_lambdas):
-            g.update(initial_lr=ph.lr, lr=ph.lr * f(s.last_epoch), betas=tuple(ph.betas), weight_decay=ph.weight_decay)
-        s._last_lr = [g['lr'] for g in o.param_groups]
+        for g in self.opts[ph.name].param_groups:
+            g.update(lr=ph.lr * self.lr_factor(self.step), betas=tuple(ph.betas), weight_decay=ph.weight_decay)
 
 def checkpoint_folder(run) -> Path:
     "Where a run keeps its latest training state: a relay holds it itself, a run folder in `ckpt/`."
@@ -301,6 +311,10 @@ def training_cost(weights) -> dict:
     return {'iters': step, **({'train_minutes': round(row['wall_s'] / 60, 1)} if 'wall_s' in row else {})}
 
 # %% ../nbs/02_learner.ipynb #0173f93e
+def _values(row: dict) -> dict:
+    "The logged values of a log row, without its step, wall time and learning rates."
+    return {k: v for k, v in row.items() if k not in ('step', 'wall_s') and not k.startswith('lr_')}
+
 class ProgressCB(Callback):
     order = 90
     def __init__(self, show=True): self.show = show
@@ -308,24 +322,26 @@ class ProgressCB(Callback):
         self.bar = tqdm(total=t.iters, initial=t.step, disable=not self.show or t.rank > 0, dynamic_ncols=True)
     def after_step(self, t):
         self.bar.update(1)
-        if t.step % t.log_every == 0: self.bar.set_postfix({k: f'{v:.4g}' for k, v in t.logs.items()}, refresh=False)
+        if t.step % t.log_every == 0 and t.history: self.bar.set_postfix({k: f'{v:.4g}' for k, v in _values(t.history[-1]).items()}, refresh=False)
     def after_fit(self, t): self.bar.close()
 
 class LogCB(Callback):
     "Average the step logs over `log_every` steps into `t.history` and `out/log.csv`."
     order = 80
-    def setup(self, t): t.history, self.acc = [], {}
+    def setup(self, t): t.history = []
     def before_fit(self, t):
         self.file = t.out / 'log.csv' if t.out and t.rank == 0 else None
         if self.file and self.file.exists():  # drop rows past the checkpoint we resumed from
             t.history = [r for r in read_log(t.out) if r['step'] <= t.step]
         self.start = time.perf_counter() - (t.history[-1].get('wall_s', 0.) if t.history else 0.)   # training time adds up over resumes
     def after_step(self, t):
-        for k, v in t.logs.items(): self.acc.setdefault(k, []).append(v)
         if t.step % t.log_every and t.step != t.iters: return
-        row = {'step': t.step, **{k: sum(v) / len(v) for k, v in self.acc.items()}}
-        row.update({f'lr_{n}': s.get_last_lr()[0] for n, s in t.scheds.items()}, wall_s=round(time.perf_counter() - self.start, 2))
-        t.history.append(row); self.acc = {}
+        acc = {}
+        for logs in t.read_logs().values():
+            for k, v in logs.items(): acc.setdefault(k, []).append(v)
+        row = {'step': t.step, **{k: sum(v) / len(v) for k, v in acc.items()}}
+        row.update({f'lr_{ph.name}': ph.lr * t.lr_factor(t.step) for ph in t.phases}, wall_s=round(time.perf_counter() - self.start, 2))
+        t.history.append(row); t.step_logs = {}
         if self.file: self.write(t.history)
     def write(self, rows):
         keys = list(dict.fromkeys(k for r in rows for k in r))
@@ -346,7 +362,7 @@ def plot_log(history, keys=None, ax=None, title=None):
     "Plot logged values against the step: `history` is `trainer.history`, `read_log(out)`, or a run folder."
     import matplotlib.pyplot as plt
     if isinstance(history, (str, Path)): history = read_log(history)
-    keys = default(keys, [k for k in history[0] if k not in ('step', 'wall_s') and not k.startswith('lr_')])
+    keys = default(keys, list(_values(history[0])))
     if ax is None: ax = plt.subplots(figsize=(6, 3))[1]   # not `default(...)`: that would open an empty figure
 
     for k in keys:
@@ -363,12 +379,21 @@ class StepTimes(Callback):
     def after_step(self, t):
         now = time.perf_counter(); self.times.append(now - self.last); self.last = now
 
-def bench_steps(train: Callable, variants: dict, steps: int = 32, warmup: int = 16, device=None) -> list[str]:
-    "Milliseconds per iteration of `train(cfg)` for each `name: cfg` of `variants`, a line each with its speed-up over the first; the `warmup` iterations (compiling, a first lazy R1) are not timed."
+class HostReadsEveryStep(Callback):
+    "Read every logged value on the host after each step, as a loop that turns them into floats at once would (on a GPU, a wait each): for benchmarks."
+    def after_step(self, t): [float(v) for v in t.logs.values()]
+
+def step_seconds(train: Callable, variants: dict, steps: int = 32, warmup: int = 16, device=None, cbs: dict | None = None) -> dict:
+    "Seconds per iteration of `train(cfg)` for each `name: cfg` of `variants` (with the callbacks `cbs[name]`, if any); the `warmup` iterations (compiling, a first lazy R1) are not timed."
     per = {}
     for name, cfg in variants.items():
-        st = StepTimes(); train({**cfg, 'iters': warmup + steps}, progress=False, cbs=[st], device=device)
+        st = StepTimes(); train({**cfg, 'iters': warmup + steps}, progress=False, cbs=[st, *(cbs or {}).get(name, ())], device=device)
         per[name] = sum(st.times[warmup:]) / steps
+    return per
+
+def bench_steps(train: Callable, variants: dict, steps: int = 32, warmup: int = 16, device=None, cbs: dict | None = None) -> list[str]:
+    "Milliseconds per iteration (`step_seconds`) for each variant, a line each with its speed-up over the first."
+    per = step_seconds(train, variants, steps, warmup, device, cbs)
     base = per[next(iter(per))]
     return [f"  training step, {name:36s} {s * 1e3:5.0f} ms ({base / s:.2f}x)" for name, s in per.items()]
 
@@ -418,8 +443,8 @@ class EMA(Callback):
     @torch.no_grad()
     def after_step(self, t):
         beta = min(self.decay, (1 + t.step) / (10 + t.step))
-        for e, p in zip(self.ema.parameters(), self.module.parameters()): e.lerp_(p.detach(), 1 - beta)
-        for e, b in zip(self.ema.buffers(), self.module.buffers()): e.copy_(b)
+        torch._foreach_lerp_(list(self.ema.parameters()), list(self.module.parameters()), 1 - beta)
+        if bufs := list(self.ema.buffers()): torch._foreach_copy_(bufs, list(self.module.buffers()))
     def save(self, folder): save_model(self.ema, Path(folder) / 'ema')
     def load(self, folder): self.ema.load_state_dict(load_file(str(Path(folder) / 'ema' / 'model.safetensors'), device=str(next(self.ema.parameters()).device)))
 

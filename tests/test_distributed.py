@@ -1,5 +1,5 @@
 """A real 2-process data-parallel run on CPU (gloo), through torchrun."""
-import subprocess, sys
+import json, subprocess, sys
 from pathlib import Path
 
 import pytest
@@ -22,8 +22,13 @@ def test_two_ranks_end_equal_and_match_one_process_with_the_global_batch(tmp_pat
     single = run(batch_size=32).model.state_dict()   # one process, the same global batches
     start = run(batch_size=32, iters=0).model.state_dict()
     for k in w0:
-        assert not torch.equal(w0[k], start[k]), f'{k} did not train'
+        assert torch.equal(w0[k], start[k]) == (k == 'unused'), f'{k} did not train' if k != 'unused' else 'a parameter without gradient moved'
         torch.testing.assert_close(w0[k], single[k], rtol=1e-4, atol=1e-5)
+    for rank in (0, 1):
+        facts = json.loads((tmp_path / f'rank{rank}.json').read_text())
+        assert facts['closed'], 'fit leaves the process group open'
+        trained = sum(v.numel() for k, v in w0.items() if k != 'unused')
+        assert facts == {**facts, 'reductions': 8, 'sizes': [trained], 'one_buffer': True, 'trained': trained}, facts   # one flat all-reduce a step
 
 
 @pytest.mark.slow
