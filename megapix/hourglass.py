@@ -415,9 +415,11 @@ def demo_widget():
     side, k = W.Dropdown(options=[8, 16, 32], value=16, description='grid'), W.Dropdown(options=[4, 16], value=4, description='k')
     res, rope = W.ToggleButtons(options=['2d', '1d'], description='resample'), W.ToggleButtons(options=['2d', '1d'], description='RoPE')
     qr, qc, out = W.IntSlider(value=5, min=0, max=31, description='query row'), W.IntSlider(value=6, min=0, max=31, description='query col'), W.Output()
+    state = {}   # what the panel shows now: the pooling map, the RoPE pattern and the query (clamped to the grid)
     def draw(_=None):
         h = w = side.value; r, c = min(qr.value, h - 1), min(qc.value, w - 1)
         ids, pos = pool_map(h, w, k.value, res.value)
+        state.update(ids=ids, pattern=rope_pattern(h, w, (r, c), rope.value), query=(r, c))
         with out:
             out.clear_output(wait=True)
             fig, axs = plt.subplots(1, 2, figsize=(10, 4.6))
@@ -427,12 +429,12 @@ def demo_widget():
             segs += [[(j - .5, i + .5), (j + .5, i + .5)] for i, j in (ids[1:] != ids[:-1]).nonzero().tolist()]
             axs[0].add_collection(LineCollection(segs, colors='w', linewidths=1.5))   # group borders
             axs[0].set_title(f'{res.value} pooling, k = {k.value}: {h * w} -> {h * w // k.value} tokens')
-            im = axs[1].imshow(rope_pattern(h, w, (r, c), rope.value), cmap='RdBu_r'); axs[1].plot(c, r, 'rx', ms=10)
+            im = axs[1].imshow(state['pattern'], cmap='RdBu_r'); axs[1].plot(c, r, 'rx', ms=10)
             axs[1].set_title(f'{rope.value} RoPE: q·k from ({r}, {c})'); plt.colorbar(im, ax=axs[1], fraction=0.046)
             plt.show()
     for wdg in (side, k, res, rope, qr, qc): wdg.observe(draw, 'value')
     ui = W.VBox([W.HBox([side, k]), res, rope, W.HBox([qr, qc]), out])
-    ui.draw = draw
+    ui.draw, ui.state = draw, state
     return ui
 
 # %% ../nbs/40_hourglass.ipynb #6b18d2a7
