@@ -4,7 +4,8 @@
 
 # %% ../nbs/30_vqgan.ipynb #d6a510d4
 from __future__ import annotations
-import json, math
+import importlib, io, json, math, os
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import numpy as np
@@ -16,15 +17,17 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .core import (Configured, MegapixError, check_images, exists, get_device, list_pretrained, load_model,
-                          machine, provenance, read_config, resolve_weights, seed_everything, timer)
+                          machine, md_table, provenance, read_config, read_results, resolve_weights, results_file, seed_everything,
+                          timer, write_results)
 from .data import ImageFolder, Views, get_dataset
-from .learner import EMA, Callback, Chapter, Phase, Trainer, dist_info, init_distributed
+from .learner import EMA, Callback, Chapter, HostReadsEveryStep, Phase, Trainer, dist_info, init_distributed, step_seconds
 from .unet import Attention, ResBlock, norm
 
 # %% auto #0
-__all__ = ['VGG16_FILE', 'PRESETS', 'MODEL_ARGS', 'VQGAN_WEIGHTS', 'chapter', 'Encoder', 'Decoder', 'VectorQuantizer',
-           'perplexity', 'VQGAN', 'encode', 'decode', 'hinge_d_loss', 'adaptive_weight', 'PatchDiscriminator',
-           'SSIMLoss', 'VGGLoss', 'LPIPSLoss', 'perceptual_loss', 'VQGANPair', 'RestartDeadCodes', 'train',
+__all__ = ['VGG16_FILE', 'PRESETS', 'MODEL_ARGS', 'BENCH_VARIANTS', 'VQGAN_WEIGHTS', 'chapter', 'Encoder', 'Decoder',
+           'code_counts', 'VectorQuantizer', 'perplexity', 'VQGAN', 'encode', 'decode', 'hinge_d_loss',
+           'adaptive_weight', 'PatchDiscriminator', 'SSIMLoss', 'VGGLoss', 'LPIPSLoss', 'perceptual_loss', 'VQGANPair',
+           'RestartDeadCodes', 'train', 'AlwaysOn', 'bench_training', 'bench_table', 'bench', 'show_bench',
            'shipped_vqgans', 'load_vqgan', 'evaluate', 'encode_dataset', 'TokenDataset', 'demo_widget', 'sample_cli',
            'encode_cli']
 
@@ -63,6 +66,11 @@ class Decoder(nn.Module):
         return self.net[-1].weight
 
 # %% ../nbs/30_vqgan.ipynb #d2ae90f5
+def code_counts(tokens: torch.Tensor, codes: int) -> torch.Tensor:
+    "How often each of `codes` occurs in `tokens`, as floats: `bincount` without its wait for the device (on a GPU it reads the largest token first)."
+    flat = tokens.flatten()
+    return torch.zeros(codes, device=flat.device).index_add_(0, flat, torch.ones(len(flat), device=flat.device))
+
 class VectorQuantizer(nn.Module):
     "Nearest of `codes` learned vectors of size `dim` (cosine when `l2`); straight-through gradient; VQ-VAE's codebook + β·commitment loss."
     def __init__(self, codes: int, dim: int, beta: float = 0.25, l2: bool = False):
@@ -93,7 +101,7 @@ class VectorQuantizer(nn.Module):
             q = flat + (q - flat).detach()
         if self.training:
             with torch.no_grad():
-                self.usage.lerp_(torch.bincount(idx, minlength=self.codes).float() / len(idx), 0.01)
+                self.usage.lerp_(code_counts(idx, self.codes) / len(idx), 0.01)
             self.last_inputs = flat.detach()
         return rearrange(q, '(n h w) d -> n d h w', n=n, h=h, w=w), idx.view(n, h, w), loss
 
@@ -118,7 +126,7 @@ VectorQuantizer.restart_dead = _restart_dead
 
 def perplexity(tokens: torch.Tensor, codes: int) -> torch.Tensor:
     "exp(entropy) of the token histogram: the effective number of codes in use."
-    p = torch.bincount(tokens.flatten(), minlength=codes).float() / tokens.numel()
+    p = code_counts(tokens, codes) / tokens.numel()
     return torch.exp(-(p * p.clamp_min(1e-12).log()).sum())
 
 # %% ../nbs/30_vqgan.ipynb #2864f748
@@ -300,7 +308,7 @@ MODEL_ARGS = ('channels', 'image_size', 'dim', 'mults', 'res_blocks', 'attn_leve
 
 # %% ../nbs/30_vqgan.ipynb #0b5c7e9b
 def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
-    "Train a VQGAN: an autoencoder phase (L1 + perceptual + VQ, + λ·GAN from `disc_start + disc_warmup`), a hinge discriminator phase from `disc_start`, EMA; `cbs`: more callbacks (e.g. `LiveCB`)."
+    "Train a VQGAN: an autoencoder phase (L1 + perceptual + VQ, + λ·GAN from `disc_start + disc_warmup`), a hinge discriminator phase from `disc_start` (off before), EMA; `cbs`: more callbacks (e.g. `LiveCB`)."
     if not cfg.get('data'): raise MegapixError("this preset needs --data FOLDER (a folder of images)")
     name, perc, why = perceptual_loss(cfg['perceptual'])
     print(f"perceptual loss: {name}" + (f" ({why})" if why else ''))
@@ -310,7 +318,7 @@ def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
     ae, D, data = model.ae, model.D, get_dataset(cfg['data'], 'train', size=cfg['image_size'])
     if perc: perc.to(get_device(kw.get('device')))
     recon = {}
-    def gan_on(warm=0): return t.step >= cfg['disc_start'] + warm
+    def gan_on(step, warm=0): return step >= cfg['disc_start'] + warm
     def loss_ae(batch):
         x = batch[0]
         xrec, tokens, vq = ae(x)
@@ -318,9 +326,9 @@ def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
         p = perc(xrec, x) if perc else torch.zeros((), device=x.device)
         rec = l1 + cfg['perceptual_weight'] * p
         logs = {'l1': l1, 'perceptual': p, 'vq': vq, 'perplexity': perplexity(tokens, ae.codes),
-                'used': tokens.unique().numel() / ae.codes}
+                'used': (code_counts(tokens, ae.codes) > 0).float().mean()}
         loss = rec + vq
-        if gan_on(cfg['disc_warmup']):
+        if gan_on(t.step, cfg['disc_warmup']):
             g = -D(xrec).mean()
             lam = cfg['disc_weight'] * adaptive_weight(rec, g, ae.decoder.last_layer)
             loss = loss + lam * g; logs.update(g=g, weight=lam)
@@ -328,11 +336,56 @@ def train(cfg: dict, out=None, cbs=(), **kw) -> Trainer:
         return {'loss': loss, **logs}
     def loss_d(batch):
         real, fake = D(batch[0]), D(recon['x'])
-        return {'loss': hinge_d_loss(real, fake) * float(gan_on()), 'real': real.mean(), 'fake': fake.mean()}
-    phases = [Phase('AE', ae, loss_ae, lr=cfg['lr'], betas=(0.5, 0.9)), Phase('D', D, loss_d, lr=cfg['lr_d'], betas=(0.5, 0.9))]
+        return {'loss': hinge_d_loss(real, fake), 'real': real.mean(), 'fake': fake.mean()}
+    phases = [Phase('AE', ae, loss_ae, lr=cfg['lr'], betas=(0.5, 0.9)), Phase('D', D, loss_d, lr=cfg['lr_d'], betas=(0.5, 0.9), on=gan_on)]
     cbs = [EMA('ae', cfg['ema']), RestartDeadCodes(ae.quantizer, cfg['restart_every'], cfg['restart_until'], cfg['restart_threshold']), *cbs]
     t = Trainer.from_config(model, data, phases, cfg, out=out, cbs=cbs, **kw)
     return t.fit()
+
+# %% ../nbs/30_vqgan.ipynb #b3c4d5e7
+class AlwaysOn(Callback):
+    "Run every phase at every step, as a trainer without `Phase.on` would (the discriminator then trains before `disc_start`): for benchmarks."
+    def setup(self, t):
+        for ph in t.phases: ph.on = None
+
+BENCH_VARIANTS = {   # case: (chapter, {variant: its callbacks}); the first variant is the loop without the savings
+    'vqgan small, before disc_start': ('vqgan', {'discriminator every step, host reads every step': [AlwaysOn, HostReadsEveryStep],
+                                                 '+ discriminator off before disc_start': [HostReadsEveryStep],
+                                                 '+ host reads once per log_every': []}),
+    'ddgan small': ('ddgan', {'host reads every step': [HostReadsEveryStep], '+ host reads once per log_every': []})}
+
+def bench_training(device=None, steps: int = 16, warmup: int = 4) -> list[dict]:
+    "Seconds per training step of each of `BENCH_VARIANTS` on `device` (the small presets, not compiled on a CPU), a row each with its speed-up over the case's first."
+    dev, rows = get_device(device), []
+    for case, (chapter, variants) in BENCH_VARIANTS.items():
+        mod = importlib.import_module(f'megapix.{chapter}')
+        cfg = {**mod.PRESETS['small'], 'log_every': 25, **({'compile': False} if dev.type == 'cpu' else {})}
+        with redirect_stdout(io.StringIO()):   # (train says which perceptual loss runs)
+            per = step_seconds(mod.train, {v: cfg for v in variants}, steps, warmup, dev, {v: [cb() for cb in cbs] for v, cbs in variants.items()})
+        base = per[next(iter(per))]
+        rows += [dict(case=case, variant=v, ms=s * 1e3, speedup=base / s, batch_size=cfg['batch_size'], device=dev.type, machine=machine()) for v, s in per.items()]
+    return rows
+
+def bench_table(res: dict, device: str = 'cpu') -> str:
+    "The rows of the results `trainer-bench` measured on `device`, as a markdown table."
+    return md_table(['step', 'variant', 'ms', 'speed-up'], [[r['case'], r['variant'], f"{r['ms']:.0f}", f"{r['speedup']:.2f}x"]
+                                                            for r in res['rows'] if r['device'] == device])
+
+def bench(device=None) -> str:
+    "What `megapix bench vqgan` runs: `bench_training` on this device, written to the results `trainer-bench` (rows of other devices kept)."
+    dev, old = get_device(device), read_results('trainer-bench') if results_file('trainer-bench').exists() else {}
+    cmd = 'megapix bench vqgan' + (f' --device {device}' if exists(device) else '')
+    if dev.type == 'cpu' and 'OMP_NUM_THREADS' in os.environ: cmd = f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']} {cmd}"
+    rows = bench_training(dev)
+    res = dict(rows=[r for r in old.get('rows', []) if r['device'] != dev.type] + rows, sources={**old.get('sources', {}), dev.type: provenance(cmd)})
+    write_results('trainer-bench', res, command=cmd)
+    return f"training steps on {machine()}, ms per step (batch {rows[0]['batch_size']} for vqgan)\n" + bench_table(res, dev.type)
+
+def show_bench(device: str = 'cpu'):
+    "Show the results `trainer-bench` measured on `device` as a table, under the command, machine and commit that measured them."
+    from megapix.core import show_table
+    res = read_results('trainer-bench'); src = res['sources'][device]
+    show_table(bench_table(res, device), caption=f"`{src['command']}` on {src['machine']}, commit {src['commit']}")
 
 # %% ../nbs/30_vqgan.ipynb #fcfd2626
 VQGAN_WEIGHTS = 'vqgan-fashion'
@@ -490,5 +543,5 @@ def encode_cli(ckpt=None, data='fashion', split='train', out=None, batch_size: i
     if dist_info()[0] == 0: print(f"{len(ds)} images -> {out / 'tokens.npy'} in {tm.seconds:.1f} s on {machine()}")
     return out
 
-chapter = Chapter('vqgan', PRESETS, train, sample=sample_cli, evaluate=evaluate, weights=VQGAN_WEIGHTS,
+chapter = Chapter('vqgan', PRESETS, train, sample=sample_cli, evaluate=evaluate, bench=bench, weights=VQGAN_WEIGHTS,
                   doc='vector-quantized autoencoder with adversarial training; latent datasets')

@@ -1,5 +1,7 @@
 """The GPU check: the megapixel pipeline at 1024x1024 (batch 1 and 8, bf16, eager and compiled: seconds per stage), then every `full`
-preset trained through `megapix train` (10 warm-up + 50 timed iterations: images/s, peak memory); writes megapix/results/gpu-check.json.
+preset trained through `megapix train` (10 warm-up + 50 timed iterations: images/s, peak memory), and what the trainer saves per step
+(`megapix bench vqgan`'s variants: the VQGAN's discriminator off before disc_start, logs read once per log_every instead of every step);
+writes megapix/results/gpu-check.json.
 
 Needs only this repository and FashionMNIST's four .gz files (`--data DIR`, default data/, else $MEGAPIX_DATA or Debian's package); no internet.
     python tools/gpu_check.py                                   # on a GPU, under 8 minutes
@@ -21,7 +23,7 @@ from megapix.core import RESULTS, load_model, machine, provenance, read_config, 
 from megapix.data import ImageFolder, fashion_mnist
 from megapix.learner import read_log
 from megapix.megapixel import full_size_pipeline
-from megapix.vqgan import encode_dataset, load_vqgan
+from megapix.vqgan import bench_training, encode_dataset, load_vqgan
 
 DEVICE = 'cuda'   # --device
 
@@ -98,7 +100,7 @@ def run(a):
     size, warmup, iters = (256, 1, 2) if quick else (1024, 10, 50)
     out = Path(a.out or (Path(tempfile.gettempdir()) / 'gpu-check-quick.json' if quick else RESULTS / 'gpu-check.json'))
     src = hashlib.sha256(b''.join(f.read_bytes() for f in sorted((ROOT / 'megapix').glob('*.py')))).hexdigest()[:16]
-    res = dict(machine=machine(), device=DEVICE, quick=quick, source_sha256=src, megapixel_bench=None, train={})
+    res = dict(machine=machine(), device=DEVICE, quick=quick, source_sha256=src, megapixel_bench=None, trainer_bench=None, train={})
     save = lambda: write_results('gpu-check', res, path=out, started=started)
     names = a.only.split(',') if a.only else list(CASES)
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,6 +112,10 @@ def run(a):
             try: res['megapixel_bench'] = bench_megapixel(size, (1, 2) if quick else (1, 8), 2 if quick else 100, (False,) if quick else (False, True))
             except Exception as e: res['megapixel_bench'] = dict(error=f'{type(e).__name__}: {e}'); traceback.print_exc()
             save(); tidy()
+        if not a.only or 'trainer-bench' in names:   # ms per step with and without the trainer's savings
+            try: res['trainer_bench'] = bench_training(DEVICE, *((2, 1) if quick else (32, 16)))
+            except Exception as e: res['trainer_bench'] = dict(error=f'{type(e).__name__}: {e}'); traceback.print_exc()
+            save(); tidy()
         for name in (n for n in names if n in CASES):
             print(f'--- {name}', flush=True)
             try: res['train'][name] = train(name, w, size, warmup, iters, quick)
@@ -120,6 +126,8 @@ def run(a):
     for name, r in res['train'].items():
         if 'error' in r: print(f"{name:16s} {r['error'][:90]}"); continue
         print(f"{name:16s} {r['params'] / 1e6:7.1f}M {r['batch_size']:5d} {r['images_per_s']:9.1f} {r['peak_memory_gb'] or 0:8.1f} {r['seconds_warmup']:9.1f}")
+    for r in res['trainer_bench'] if isinstance(res['trainer_bench'], list) else []:
+        print(f"{r['case']:32s} {r['variant']:50s} {r['ms']:8.1f} ms ({r['speedup']:.2f}x)")
     print(f"results -> {out}")
 
 if __name__ == '__main__':
@@ -129,9 +137,9 @@ if __name__ == '__main__':
                    help="a folder with FashionMNIST's .gz files, or above a fashion-mnist/ one (default $MEGAPIX_DATA, else data/, else Debian's)")
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--quick', action='store_true', help='batch 2, 3 iterations, 256x256, nothing compiled: a dry run of every path')
-    p.add_argument('--only', help=f"comma-separated cases: megapixel-bench, {', '.join(CASES)} (default all)")
+    p.add_argument('--only', help=f"comma-separated cases: megapixel-bench, trainer-bench, {', '.join(CASES)} (default all)")
     a = p.parse_args()
-    if a.only and (unknown := set(a.only.split(',')) - {'megapixel-bench', *CASES}): p.error(f"unknown cases: {', '.join(sorted(unknown))}")
+    if a.only and (unknown := set(a.only.split(',')) - {'megapixel-bench', 'trainer-bench', *CASES}): p.error(f"unknown cases: {', '.join(sorted(unknown))}")
     if not (a.quick or a.device.startswith('cuda')): p.error('the full check is sized for a GPU (hours on a CPU): add --quick for a dry run')
     os.environ['MEGAPIX_DATA'], DEVICE = a.data, a.device   # a missing folder falls back to Debian's package (megapix.data.find_fashion_mnist)
     run(a)
