@@ -376,7 +376,7 @@ def demo_widget(weights=SUNDAE_WEIGHTS):
         show()
     go.on_click(run); scrub.observe(show, 'value')
     ui = W.VBox([W.HBox([steps, n, seed]), W.HBox([t0, t1, prop]), go, info, scrub, out])
-    ui.sample = run
+    ui.sample, ui.state = run, state
     return ui
 
 # %% ../nbs/50_sundae.ipynb #d56ef52d
