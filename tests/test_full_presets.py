@@ -1,10 +1,12 @@
-"""Every `full` preset (the networks a GPU trains) built and stepped on CPU through `megapix train`: 2 optimizer steps at batch 2 on real data, then the same command to step 3, which must resume.
+"""Every `full` preset (the networks a GPU trains) built and stepped on CPU through `megapix train`: 2 optimizer steps at batch 2 on real data, then the same command to step 3, which must resume
+and train: step 3 changes most of the weights, and the losses logged are finite and not all the same at steps 1 and 3.
 
 `tools/gpu_check.py` times the same presets on a GPU. What a case changes from its preset is said beside it.
 """
-import subprocess, sys, time
+import math, subprocess, sys, time
 
 import pytest
+import torch
 import torch.nn.functional as F
 from PIL import Image
 from torch.utils.data import Subset
@@ -57,6 +59,11 @@ FULL = {   # test id: chapter, preset, settings beyond batch 2 (given the test's
 }
 
 
+def weights(out) -> dict:
+    "The parameters (not the buffers, which a forward pass alone can change) of a run's last checkpoint."
+    return {k: p.detach().clone() for k, p in load_model(out / 'ckpt' / 'model').named_parameters()}
+
+
 def train_and_resume(case, root):
     "`megapix train` the case for 2 steps at batch 2, then the same command with `--iters 3`: it must go on from the step-2 checkpoint."
     chapter, preset, settings = FULL[case]
@@ -69,11 +76,18 @@ def train_and_resume(case, root):
     first = subprocess.run(cmd + ['--iters', '2', '--quiet'], capture_output=True, text=True)
     assert first.returncode == 0, first.stderr[-3000:]
     assert checkpoint_step(out / 'ckpt') == 2
-    before = read_log(out)
+    before, at2 = read_log(out), weights(out)
     second = subprocess.run(cmd + ['--iters', '3'], capture_output=True, text=True)
     assert second.returncode == 0, second.stderr[-3000:]
     assert ' 2/3 ' in second.stderr and ' 0/3 ' not in second.stderr, f'the progress bar should start at step 2: {second.stderr[-1000:]}'
-    assert checkpoint_step(out / 'ckpt') == 3 and read_log(out)[:2] == before, 'the log keeps the first run\'s rows'
+    log = read_log(out)
+    assert checkpoint_step(out / 'ckpt') == 3 and log[:2] == before, 'the log keeps the first run\'s rows'
+    at3 = weights(out)
+    moved = sum(v.numel() for k, v in at3.items() if not torch.equal(v, at2[k])) / sum(v.numel() for v in at3.values())
+    assert moved > 0.5, f'step 3 changed {moved:.0%} of the saved weights: the optimizer did not step'
+    losses = [k for k in log[0] if k.endswith('loss')]
+    assert [r['step'] for r in log] == [1, 2, 3] and losses and all(math.isfinite(r[k]) for r in log for k in losses), log
+    assert any(log[0][k] != log[-1][k] for k in losses), f'the losses did not move in 3 steps: {log}'
 
     model, config = load_model(out / 'ckpt' / 'model'), read_config(out / 'ckpt' / 'model')['config']
     full, changed = get_chapter(chapter).presets[preset], {s.split('=')[0] for s in settings}
