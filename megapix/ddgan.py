@@ -24,8 +24,8 @@ from .unet import ResBlock, UNet, timestep_embedding
 __all__ = ['SCHEDULES', 'PRESETS', 'MODEL_ARGS', 'RECIPE', 'TRAIN_VARIANTS', 'DDPM_BASELINE', 'chapter', 'vp_betas', 'Generator',
            'minibatch_std', 'Discriminator', 'DDGAN', 'q_pair', 'posterior_sample', 'sample', 'ddpm_time_map',
            'warm_start', 'step_map', 'fork_model', 'train', 'weights_name', 'shipped_generators', 'training_settings',
-           'load_generator', 'evaluate', 'ddpm_curve', 'ddpm_steps_for', 'bench_training', 'bench', 'demo_widget',
-           'sample_cli']
+           'load_generator', 'evaluate', 'ddpm_curve', 'ddpm_steps_for', 'spreads', 'compare', 'bench_training',
+           'bench', 'demo_widget', 'sample_cli']
 
 # %% ../nbs/21_ddgan.ipynb #93933d6a
 def vp_betas(T: int = 4, beta_min: float = 0.1, beta_max: float = 20., eps: float = 1e-3) -> torch.Tensor:
@@ -289,6 +289,22 @@ def ddpm_steps_for(fid: float, curve: dict | None = None) -> float | None:
     curve = curve or ddpm_curve(); ts = sorted(curve); fs = [curve[t]['fid'] for t in ts]
     for (t0, f0), (t1, f1) in zip(zip(ts, fs), zip(ts[1:], fs[1:])):
         if f0 >= fid >= f1: return math.exp(math.log(t0) + (math.log(fid) - math.log(f0)) * (math.log(t1) - math.log(t0)) / (math.log(f1) - math.log(f0)))
+
+# %% ../nbs/21_ddgan.ipynb #ce725a20
+def spreads(res: dict, forked: bool = True) -> dict:
+    "Each generator's FID over its sample sets: {weights: loss, T, iters, fids, lo, hi, mean}; `forked`: only rows forked from one state."
+    out = {}
+    for r in res['rows']:
+        if forked != bool(r.get('recipe', {}).get('forked_at')): continue
+        s = out.setdefault(r['weights'], {'loss': r['loss'], 'T': r['T'], 'iters': r['iters'], 'fids': [], 'classes': []})
+        s['fids'].append(r['fid']); s['classes'].append(r['classes_present'])
+    for s in out.values(): s.update(lo=min(s['fids']), hi=max(s['fids']), mean=sum(s['fids']) / len(s['fids']))
+    return out
+
+def compare(a: dict, b: dict) -> str:
+    "How two `spreads` entries compare: '<' (a better: lower FID) or '>' when their ranges do not overlap, '≈' when they do."
+    return '<' if a['hi'] < b['lo'] else '>' if a['lo'] > b['hi'] else '≈'
+
 
 # %% ../nbs/21_ddgan.ipynb #e639f8d4
 TRAIN_VARIANTS = {   # the first recipe's settings, then each cheaper option, one added at a time (bf16 last: it trained worse)
