@@ -354,7 +354,7 @@ BENCH_VARIANTS = {   # case: (chapter, {variant: its callbacks}); the first vari
                                                  '+ host reads once per log_every': []}),
     'ddgan small': ('ddgan', {'host reads every step': [HostReadsEveryStep], '+ host reads once per log_every': []})}
 
-def bench_training(device=None, steps: int = 16, warmup: int = 4) -> list[dict]:
+def bench_training(device=None, steps: int = 40, warmup: int = 4) -> list[dict]:
     "Seconds per training step of each of `BENCH_VARIANTS` on `device` (the small presets, not compiled on a CPU), a row each with its speed-up over the case's first."
     dev, rows = get_device(device), []
     for case, (chapter, variants) in BENCH_VARIANTS.items():
