@@ -360,6 +360,7 @@ def demo_widget(n: int = 16):
         G = load_model(resolve_weights(which.value)); T = G.timesteps
         with timer() as a: x = sample(G, n.value, seed=seed.value)
         with timer() as b: y = ddpm_sample(ddpm, n.value, T, seed=seed.value)
+        ui.state = {'generator': which.value, 'T': T, 'seed': seed.value, 'ddgan': x, 'ddpm': y}   # what the figure shows
         info.value = f"T = NFE = {T}: DDGAN {a.seconds:.2f} s, DDPM {b.seconds:.2f} s for {n.value} images on {machine()}"
         with out:
             out.clear_output(wait=True)
@@ -369,7 +370,7 @@ def demo_widget(n: int = 16):
             plt.show()  # inside `out`, so the figure lands in the widget
     button.on_click(run)
     ui = W.VBox([W.HBox([which, n]), W.HBox([seed, button]), info, out])
-    ui.sample = run   # press Sample from code: `ui.sample(None)`
+    ui.sample, ui.state = run, {}   # press Sample from code: `ui.sample(None)`; ui.state: what it last drew
     return ui
 
 # %% ../nbs/21_ddgan.ipynb #7a4d4383
