@@ -65,12 +65,13 @@ class Decoder(nn.Module):
         "The weight of the output convolution: VQGAN's adaptive weight compares gradients here."
         return self.net[-1].weight
 
-# %% ../nbs/30_vqgan.ipynb #d2ae90f5
+# %% ../nbs/30_vqgan.ipynb #c0de0c01
 def code_counts(tokens: torch.Tensor, codes: int) -> torch.Tensor:
     "How often each of `codes` occurs in `tokens`, as floats: `bincount` without its wait for the device (on a GPU it reads the largest token first)."
     flat = tokens.flatten()
     return torch.zeros(codes, device=flat.device).index_add_(0, flat, torch.ones(len(flat), device=flat.device))
 
+# %% ../nbs/30_vqgan.ipynb #d2ae90f5
 class VectorQuantizer(nn.Module):
     "Nearest of `codes` learned vectors of size `dim` (cosine when `l2`); straight-through gradient; VQ-VAE's codebook + β·commitment loss."
     def __init__(self, codes: int, dim: int, beta: float = 0.25, l2: bool = False):
@@ -366,6 +367,7 @@ def bench_training(device=None, steps: int = 40, warmup: int = 4) -> list[dict]:
         rows += [dict(case=case, variant=v, ms=s * 1e3, speedup=base / s, batch_size=cfg['batch_size'], device=dev.type, machine=machine()) for v, s in per.items()]
     return rows
 
+# %% ../nbs/30_vqgan.ipynb #b3c4d5e9
 def bench_table(res: dict, device: str = 'cpu') -> str:
     "The rows of the results `trainer-bench` measured on `device`, as a markdown table."
     return md_table(['step', 'variant', 'ms', 'speed-up'], [[r['case'], r['variant'], f"{r['ms']:.0f}", f"{r['speedup']:.2f}x"]
