@@ -273,9 +273,10 @@ def results_file(name: str) -> Path:
     fs = [d / f'{name}.json' for d in read_folders('results')]
     return next((f for f in fs if f.exists()), fs[-1])
 
-def read_results(name: str) -> dict:
-    "Load the results NAME (`results_file`), or a path."
+def read_results(name: str, missing: dict | None = None) -> dict:
+    "Load the results NAME (`results_file`), or a path; `missing`: what to return when there are none yet (else an error)."
     f = Path(name) if str(name).endswith('.json') else results_file(name)
+    if not f.exists() and missing is not None: return missing
     if not f.exists(): raise MegapixError(f"no results at {f}: run the `megapix eval` command named in the notebook")
     return json.loads(f.read_text())
 

@@ -13,8 +13,8 @@ from einops import rearrange, repeat
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from .core import (RESULTS, Configured, MegapixError, default, exists, fastest, get_device, machine, md_table, provenance,
-                          seed_everything, timer, write_results)
+from .core import (Configured, MegapixError, default, exists, fastest, get_device, machine, md_table, provenance,
+                          read_results, seed_everything, timer, write_results)
 from .learner import Chapter, Phase, Trainer
 
 # %% auto #0
@@ -397,8 +397,7 @@ def bench(device=None) -> str:
     "What `megapix bench hourglass` runs: `cost` on this device; writes `megapix/results/hourglass-cost.json` (rows of other devices kept)."
     dev = get_device(device)
     rows = cost(sides=(16, 32, 64, 128) if dev.type == 'cuda' else (16, 32, 64), batch=2 if dev.type == 'cuda' else 1, device=dev)
-    f = RESULTS / 'hourglass-cost.json'
-    old = json.loads(f.read_text()) if f.exists() else {}
+    old = read_results('hourglass-cost', missing={})   # rows of other devices stay
     cmd = 'megapix bench hourglass' + (' --device cuda' if dev.type == 'cuda' else '')
     if dev.type == 'cpu' and 'OMP_NUM_THREADS' in os.environ: cmd = f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']} {cmd}"
     data = dict(rows=[r for r in old.get('rows', []) if r['device'] != dev.type] + rows,

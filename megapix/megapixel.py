@@ -14,8 +14,8 @@ import torch.nn.functional as F
 from einops import reduce
 
 from . import sundae
-from .core import (PRECISIONS, RESULTS, MegapixError, autocast, check_precision, default, exists, get_device, list_pretrained, machine, provenance, seed_everything,
-                          timer, to_uint8, write_results)
+from .core import (PRECISIONS, MegapixError, autocast, check_precision, default, exists, get_device, list_pretrained, machine, provenance, read_results,
+                          seed_everything, timer, to_uint8, write_results)
 from .learner import Chapter
 from .sundae import SUNDAE_WEIGHTS, Prior, load_prior, sample
 from .vqgan import PRESETS as VQ_PRESETS, VQGAN, decode, encode, load_vqgan
@@ -238,9 +238,9 @@ def bench(device=None, steps: int = 100, batches=(1, 8), precisions=None, compil
                              compiled=compile, seconds_sample=o.seconds_sample, seconds_per_step=o.seconds_sample / steps,
                              seconds_decode=o.seconds_decode, images_per_s=b / (o.seconds_sample + o.seconds_decode)))
             print(f"{prec}, batch {b}: sampling {o.seconds_sample:.2f} s, decoding {o.seconds_decode:.2f} s", flush=True)
-    f, cmd = RESULTS / 'megapixel-bench.json', 'megapix bench megapixel' + (f' --device {device}' if exists(device) else '')
+    cmd = 'megapix bench megapixel' + (f' --device {device}' if exists(device) else '')
     if dev.type == 'cpu' and 'OMP_NUM_THREADS' in os.environ: cmd = f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']} {cmd}"
-    old = json.loads(f.read_text()) if f.exists() else {}
+    old = read_results('megapixel-bench', missing={})   # rows of other devices stay
     data = dict(vqgan_params=pipe.vqgan.num_params(), prior_params=pipe.prior.num_params(), tokens=list(pipe.prior.shape), codes=pipe.prior.codes,
                 rows=[r for r in old.get('rows', []) if r['device'] != dev.type] + rows, sources={**old.get('sources', {}), dev.type: provenance(cmd)})
     write_results('megapixel-bench', data, command=cmd)
