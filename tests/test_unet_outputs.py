@@ -3,7 +3,8 @@
 Every shipped network built from `megapix.unet` (the DDPMs, the DDGAN generators, the VQGANs' encoders and decoders) and a
 tiny DDGAN discriminator and latent U-Net (random weights, stored beside the outputs) are run on fixed seeded inputs, in fp32
 and in bf16 autocast, and compared with outputs recorded by the code that trained them (tests/data/unet-outputs.safetensors):
-fp32 within float tolerance, bf16 no further from its recording than bf16 itself is from fp32.
+fp32 within float tolerance; bf16 within twice the distance of the recorded bf16 from fp32 (two roundings, each as far off as
+bf16 was before, can differ by that much).
 
 Record the reference again (only when the computation is meant to change): `python tests/test_unet_outputs.py --record`.
 """
@@ -93,8 +94,8 @@ def test_outputs_as_recorded(ref):
         fp32, bf16 = tensors[f'out.{name}.fp32'], tensors[f'out.{name}.bf16']
         new32, new16 = _run(model, f, 'fp32'), _run(model, f, 'bf16')
         torch.testing.assert_close(new32, fp32, rtol=1e-4, atol=1e-4 * fp32.abs().max().item(), msg=lambda m: f'{name} fp32: {m}')
-        err16, bound = (new16 - bf16).abs().max().item(), (bf16 - fp32).abs().max().item() + 1e-3 * fp32.abs().max().item()
-        assert err16 <= bound, f'{name} bf16: moved {err16:.3g} from its recording, more than bf16 is from fp32 ({bound:.3g})'
+        err16, bound = (new16 - bf16).abs().max().item(), 2 * (bf16 - fp32).abs().max().item() + 1e-3 * fp32.abs().max().item()
+        assert err16 <= bound, f'{name} bf16: moved {err16:.3g} from its recording, more than twice bf16\'s distance from fp32 ({bound:.3g})'
         checked.append(name)
     assert len(checked) >= len(DDPMS) + 2 * len(VQGANS) + len(TINY), (checked, reshipped)
 
