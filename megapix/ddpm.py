@@ -4,24 +4,24 @@
 
 # %% ../nbs/10_ddpm.ipynb #f700eb1a
 from __future__ import annotations
-import importlib.util, itertools, math
+import importlib.util, itertools, json, math, os, re
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import (PRECISIONS, Configured, MegapixError, autocast, check_images, fastest, default, get_device, load_model, load_pretrained,
+from .core import (PRECISIONS, RESULTS, Configured, MegapixError, autocast, check_images, fastest, default, get_device, load_model, load_pretrained,
 
-                          machine, resolve_weights, seed_everything, timer)
+                          exists, machine, md_table, provenance, resolve_weights, seed_everything, timer, write_results)
 from .data import get_dataset
 from .learner import EMA, Chapter, Phase, Trainer
 from .unet import UNet
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'PRESETS', 'MODEL_ARGS', 'DDPM_WEIGHTS', 'T_GRID', 'chapter', 'linear_betas', 'cosine_betas',
-           'DDPMScheduler', 'ddpm_loss', 'DDPM', 'sample', 'train', 'evaluate', 'diffusers_unet', 'bench',
-           'demo_widget', 'sample_cli']
+__all__ = ['SCHEDULES', 'PRESETS', 'MODEL_ARGS', 'DDPM_WEIGHTS', 'T_GRID', 'OP_KINDS', 'BENCH_CELLS', 'chapter', 'linear_betas',
+           'cosine_betas', 'DDPMScheduler', 'ddpm_loss', 'DDPM', 'sample', 'train', 'evaluate', 'diffusers_unet',
+           'op_profile', 'bench', 'bench_text', 'demo_widget', 'sample_cli']
 
 # %% ../nbs/10_ddpm.ipynb #d6c1c512
 def linear_betas(T: int = 1000, start: float = 1e-4, end: float = 0.02) -> torch.Tensor:
@@ -202,12 +202,32 @@ def diffusers_unet(cfg: dict):
                        up_block_types=['AttnUpBlock2D' if a else 'UpBlock2D' for a in reversed(attn)],
                        norm_num_groups=8, attention_head_dim=chans[-1] // 4, dropout=cfg['dropout'])
 
+# %% ../nbs/10_ddpm.ipynb #2d324b4b
+OP_KINDS = {'convolution': r'conv', 'attention': r'attention|bmm|softmax', 'GroupNorm': r'group_norm', 'linear': r'addmm|^aten::mm$',
+            'copies, cat, upsample': r'copy_|^aten::cat$|clone|upsample'}   # by name of the aten operator; the rest is 'elementwise, other'
+
+def op_profile(f, device, calls: int = 2) -> dict:
+    "Milliseconds of one call of `f` by kind of operator (`OP_KINDS`, self time in `torch.profiler`), from the fastest of `calls` profiled calls."
+    from torch.profiler import ProfilerActivity, profile
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda' else [])
+    best = None
+    for _ in range(calls):
+        with profile(activities=acts) as p: f()
+        ms = {}
+        for e in p.key_averages():
+            kind = next((k for k, pat in OP_KINDS.items() if re.search(pat, e.key)), 'elementwise, other')
+            ms[kind] = ms.get(kind, 0.) + (e.self_device_time_total if device.type == 'cuda' else e.self_cpu_time_total) / 1e3
+        if best is None or sum(ms.values()) < sum(best.values()): best = ms
+    return {k: round(best.get(k, 0.), 2) for k in [*OP_KINDS, 'elementwise, other']}
+
 # %% ../nbs/10_ddpm.ipynb #ac045e69
-def bench(device=None, batch_size: int = 64, preset: str = 'small') -> str:
-    "Fastest network evaluation and training step in fp32 and bf16 (and the evaluation through `torch.compile`), images/s at each T of `T_GRID`; beside diffusers' equal-size `UNet2DModel` if installed."
+BENCH_CELLS = [(p, k) for p in PRECISIONS for k in ('eval', 'step')]   # the four settings compared: (precision, evaluation or training step)
+
+def bench(device=None, batch_size: int = 64, preset: str = 'small', rounds: int = 3) -> str:
+    "What `megapix bench ddpm` runs: milliseconds per network evaluation and per training step in fp32 and bf16, beside diffusers' equal-size `UNet2DModel` if installed (the networks take turns, `rounds` times, and the fastest counts), each profiled by kind of operator, and our network through `torch.compile`; writes `megapix/results/bench-ddpm.json`, keeping earlier runs' ratios."
     dev = get_device(device); seed_everything(0); cfg = PRESETS[preset]
-    nets = {'megapix UNet': DDPM(**{k: cfg[k] for k in MODEL_ARGS}).to(dev)}
-    if importlib.util.find_spec('diffusers'): nets['diffusers UNet2DModel'] = diffusers_unet(cfg).to(dev)
+    nets = {'megapix': DDPM(**{k: cfg[k] for k in MODEL_ARGS}).to(dev)}
+    if importlib.util.find_spec('diffusers'): nets['diffusers'] = diffusers_unet(cfg).to(dev)
     x, t = torch.randn(batch_size, 1, 32, 32, device=dev), torch.randint(0, 1000, (batch_size,), device=dev)
     opts = {name: torch.optim.AdamW(net.parameters()) for name, net in nets.items()}
     def call(name, prec):
@@ -215,25 +235,38 @@ def bench(device=None, batch_size: int = 64, preset: str = 'small') -> str:
         return (out if torch.is_tensor(out) else out.sample).float()
     def step(name, prec):   # the same ε-regression loss for both, so only the networks differ
         opts[name].zero_grad(); F.mse_loss(call(name, prec), x).backward(); opts[name].step()
-    times, compiled = {}, torch.compile(nets['megapix UNet'])
+    def measure(how, name, prec, kind):   # how: `fastest` or `op_profile`
+        with torch.set_grad_enabled(kind == 'step'): return how((lambda: call(name, prec)) if kind == 'eval' else (lambda: step(name, prec)))
+    ms = {}
+    for _ in range(rounds):   # a busy moment of the machine slows one turn, not one network
+        for (prec, kind), name in itertools.product(BENCH_CELLS, nets):
+            ms[f'{name} {prec} {kind}'] = min(ms.get(f'{name} {prec} {kind}', math.inf), measure(fastest, name, prec, kind) * 1e3)
+    profile = {name: {f'{p} {k}': measure(lambda f: op_profile(f, dev), name, p, k) for p, k in BENCH_CELLS} for name in nets}
+    compiled = torch.compile(nets['megapix'])
     for prec in PRECISIONS:
-        for name in nets:
-            with torch.no_grad(): times[name, prec, 'eval'] = fastest(lambda: call(name, prec))
-            times[name, prec, 'step'] = fastest(lambda: step(name, prec))
-        with torch.no_grad(), autocast(dev, prec): times['compiled', prec] = fastest(lambda: compiled(x, t))  # the first call compiles
-    lines = [f"ddpm {preset} on {machine()}, batch {batch_size}: milliseconds per network evaluation / per training step"]
-    for name, net in nets.items():
-        lines.append(f"  {name:21s} {sum(p.numel() for p in net.parameters()):>10,} parameters: " +
-                     ', '.join(f"{p} {times[name, p, 'eval'] * 1e3:.1f} / {times[name, p, 'step'] * 1e3:.1f}" for p in PRECISIONS))
-    ours = 'megapix UNet'
-    if len(nets) > 1:
-        lines.append('  megapix / diffusers time: ' + ', '.join(f"{p} {times[ours, p, k] / times['diffusers UNet2DModel', p, k]:.2f} ({k})"
-                                                           for p in PRECISIONS for k in ('eval', 'step')))
-    lines.append(f"  bf16 / fp32 time (megapix): eval {times[ours, 'bf16', 'eval'] / times[ours, 'fp32', 'eval']:.2f}, "
-                 f"step {times[ours, 'bf16', 'step'] / times[ours, 'fp32', 'step']:.2f}")
-    lines.append('  megapix UNet through torch.compile, evaluation: ' + ', '.join(
-        f"{p} {times['compiled', p] * 1e3:.1f} ms ({times[ours, p, 'eval'] / times['compiled', p]:.2f}x faster than eager)" for p in PRECISIONS))
-    lines += [f"  T = {T:4d}: " + ', '.join(f"{batch_size / (times[ours, p, 'eval'] * T):9.2f} images/s {p}" for p in PRECISIONS) for T in T_GRID]
+        with torch.no_grad(), autocast(dev, prec): ms[f'compiled {prec} eval'] = fastest(lambda: compiled(x, t)) * 1e3   # the first call compiles
+    ratios = {f'{p} {k}': ms[f'megapix {p} {k}'] / ms[f'diffusers {p} {k}'] for p, k in BENCH_CELLS} if len(nets) > 1 else {}
+    cmd = 'megapix bench ddpm' + (f' --device {device}' if exists(device) else '')
+    if dev.type == 'cpu' and 'OMP_NUM_THREADS' in os.environ: cmd = f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']} {cmd}"
+    f = RESULTS / 'bench-ddpm.json'; old = json.loads(f.read_text()) if f.exists() else {}
+    run = dict(provenance(cmd), preset=preset, batch_size=batch_size, ratios=ratios)
+    data = dict(preset=preset, batch_size=batch_size, machine=machine(), params={name: sum(p.numel() for p in net.parameters()) for name, net in nets.items()},
+                ms=ms, ratios=ratios, profile=profile, runs=old.get('runs', [])[-4:] + [run])
+    write_results('bench-ddpm', data, command=cmd)
+    return bench_text(data)
+
+# %% ../nbs/10_ddpm.ipynb #ce7936d0
+def bench_text(res: dict) -> str:
+    "What `megapix bench ddpm` prints, from its results (`megapix/results/bench-ddpm.json`)."
+    ms, b = res['ms'], res['batch_size']
+    lines = [f"ddpm {res['preset']} on {res['machine']}, batch {b}: milliseconds per network evaluation / per training step"]
+    lines += [f"  {name:10s} {n:>10,} parameters: " + ', '.join(f"{p} {ms[f'{name} {p} eval']:.1f} / {ms[f'{name} {p} step']:.1f}" for p in PRECISIONS)
+              for name, n in res['params'].items()]
+    if res['ratios']: lines += ['', md_table(['', *res['ratios']], [['megapix / diffusers time', *(f'{r:.2f}' for r in res['ratios'].values())]]), '']
+    lines.append(f"  bf16 / fp32 time (megapix): eval {ms['megapix bf16 eval'] / ms['megapix fp32 eval']:.2f}, step {ms['megapix bf16 step'] / ms['megapix fp32 step']:.2f}")
+    lines.append('  megapix through torch.compile, evaluation: ' + ', '.join(
+        f"{p} {ms[f'compiled {p} eval']:.1f} ms ({ms[f'megapix {p} eval'] / ms[f'compiled {p} eval']:.2f}x faster than eager)" for p in PRECISIONS))
+    lines += [f"  T = {T:4d}: " + ', '.join(f"{b / (ms[f'megapix {p} eval'] / 1e3 * T):9.2f} images/s {p}" for p in PRECISIONS) for T in T_GRID]
     return '\n'.join(lines)
 
 # %% ../nbs/10_ddpm.ipynb #3f0dd67b
