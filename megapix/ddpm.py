@@ -4,16 +4,16 @@
 
 # %% ../nbs/10_ddpm.ipynb #f700eb1a
 from __future__ import annotations
-import importlib.util, itertools, json, math, os, re
+import importlib.util, itertools, math, os, re
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import (PRECISIONS, RESULTS, Configured, MegapixError, autocast, check_images, fastest, default, get_device, load_model, load_pretrained,
+from .core import (PRECISIONS, Configured, MegapixError, autocast, check_images, fastest, default, get_device, load_model, load_pretrained,
 
-                          exists, machine, md_table, provenance, resolve_weights, seed_everything, timer, write_results)
+                          exists, machine, md_table, provenance, read_results, resolve_weights, seed_everything, timer, write_results)
 from .data import get_dataset
 from .learner import EMA, Chapter, Phase, Trainer
 from .unet import UNet
@@ -248,7 +248,7 @@ def bench(device=None, batch_size: int = 64, preset: str = 'small', rounds: int 
     ratios = {f'{p} {k}': ms[f'megapix {p} {k}'] / ms[f'diffusers {p} {k}'] for p, k in BENCH_CELLS} if len(nets) > 1 else {}
     cmd = 'megapix bench ddpm' + (f' --device {device}' if exists(device) else '')
     if dev.type == 'cpu' and 'OMP_NUM_THREADS' in os.environ: cmd = f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']} {cmd}"
-    f = RESULTS / 'bench-ddpm.json'; old = json.loads(f.read_text()) if f.exists() else {}
+    old = read_results('bench-ddpm', missing={})   # earlier runs' ratios stay
     run = dict(provenance(cmd), preset=preset, batch_size=batch_size, ratios=ratios)
     data = dict(preset=preset, batch_size=batch_size, machine=machine(), params={name: sum(p.numel() for p in net.parameters()) for name, net in nets.items()},
                 ms=ms, ratios=ratios, profile=profile, runs=old.get('runs', [])[-4:] + [run])
