@@ -283,6 +283,7 @@ def demo_widget(model: DDPM | None = None, steps: int = 50, n: int = 16):
     def run(_):
         T = steps.value; at = sorted({0, T // 4, T // 2, (3 * T) // 4, T - 1})
         with timer() as tm: x, chain = sample(model, n.value, T, seed.value, eta.value, chain_at=at)
+        ui.state = {'steps': T, 'eta': eta.value, 'seed': seed.value, 'samples': x, 'chain_at': at}   # what the figure shows
         info.value = f"{n.value} images, {T} steps, η = {eta.value}: {tm.seconds:.2f} s on {machine()}"
         with out:
             out.clear_output(wait=True)
@@ -293,7 +294,7 @@ def demo_widget(model: DDPM | None = None, steps: int = 50, n: int = 16):
             plt.show()  # inside `out`, so the figure lands in the widget
     button.on_click(run)
     ui = W.VBox([W.HBox([steps, eta]), W.HBox([n, seed, button]), info, out])
-    ui.sample = run   # press Sample from code: `ui.sample(None)`
+    ui.sample, ui.state = run, {}   # press Sample from code: `ui.sample(None)`; ui.state: what it last drew
     return ui
 
 # %% ../nbs/10_ddpm.ipynb #39122732
