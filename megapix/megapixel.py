@@ -270,6 +270,8 @@ def have_photos(folders=DEBIAN_PHOTOS) -> bool:
     if os.environ.get('CI', '').lower() in ('1', 'true'): raise MegapixError(f'CI=true, so the photo cells must run: {msg}')
     print(msg); return False
 
+
+# %% ../nbs/60_megapixel.ipynb #dddaa94f
 def photographs(src=PHOTOS, size: int = 1024, min_side: int | None = None):
     "The pictures under `src` (a folder or a list of them) as centre crops of `size`²: one file per picture (the largest, by average hash), at least `min_side` (default `size`) on its shorter side."
     from PIL import Image

@@ -37,11 +37,13 @@ def write_run_time(nb, default: float, slow: float):
 
 
 PHOTO_COLOURS = 8192   # a figure with more distinct colours than this is a photograph
+LARGE_PNG = 75_000     # bytes: a figure's PNG this large is stored at 60 % of its pixel size (the site shows it at half its pixels)
 
 
 def lighten(output: dict) -> dict:
     """A figure stored lighter, flattened onto white: a photograph (over PHOTO_COLOURS colours) as JPEG, anything else
-    (line plots, grey-level samples) as a PNG of 256 colours, which looks the same; the original when that is smaller."""
+    (line plots, grey-level samples) as a PNG of 256 colours, which looks the same (over LARGE_PNG
+    bytes, at 60 % of its pixel size); the original when that is smaller."""
     data = output.get('data', {})
     if 'image/png' not in data: return output
     raw = base64.b64decode(''.join(data['image/png']))
@@ -50,6 +52,9 @@ def lighten(output: dict) -> dict:
     buf, photo = io.BytesIO(), flat.getcolors(PHOTO_COLOURS) is None
     if photo: flat.save(buf, 'jpeg', quality=85)
     else: flat.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(buf, 'png', optimize=True)
+    if not photo and buf.tell() > LARGE_PNG:   # grey-level noise (a sampler's first steps) hardly compresses: fewer pixels
+        flat = flat.resize((round(flat.width * 0.6), round(flat.height * 0.6)), Image.Resampling.LANCZOS)
+        buf = io.BytesIO(); flat.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(buf, 'png', optimize=True)
     if buf.tell() >= len(raw): return output
     key, meta = ('image/jpeg' if photo else 'image/png'), output.get('metadata', {})
     data = {**{k: v for k, v in data.items() if k != 'image/png'}, key: base64.b64encode(buf.getvalue()).decode()}
@@ -62,6 +67,11 @@ def visible(output: dict) -> bool:
     codes alone that a widget's clear_output prints."""
     if WIDGET in output.get('data', {}): return False
     return not (output.get('output_type') == 'stream' and not CONTROL.sub('', ''.join(output.get('text', ''))))
+
+
+def hidden(cell) -> bool:
+    "A `#| hide` cell: the site never shows it, so its outputs (a test's figures) are not kept."
+    return 'hide' in extract_directives(cell, remove=False)
 
 
 def tidy(output: dict) -> dict:
@@ -86,7 +96,7 @@ def execute(path, flags=('slow',)):
     with working_directory(path.parent): CaptureShell(path).run_all(nb, exc_stop=True, preproc=begin, postproc=end)
     write_run_time(nb, spent[False], spent[True])
     for c in nb.cells:  # the docs show what a reader can see without a kernel: figures and text, not live widgets
-        if c.cell_type == 'code': c.outputs = [lighten(tidy(o)) for o in c.outputs if visible(o)]
+        if c.cell_type == 'code': c.outputs = [lighten(tidy(o)) for o in c.outputs if visible(o) and not hidden(c)]
     write_nb(nb, path)
     print(f'{path.name}: {time.time() - start:.0f} s')
 
